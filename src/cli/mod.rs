@@ -1,0 +1,89 @@
+//! Subcommand implementations. Each prints its result to stdout (JSON where asked) and returns
+//! the exit code; errors are one line each.
+
+mod info;
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+use sumi::dicom::{group_instances, scan_paths};
+use sumi::project::{Project, default_actor, import_scan};
+use sumi::volume::{load_volume, plan_series};
+
+pub type CliResult = Result<ExitCode, Box<dyn std::error::Error>>;
+
+pub use info::info;
+
+pub fn gui(paths: Vec<PathBuf>) -> CliResult {
+    #[cfg(feature = "gui")]
+    {
+        sumi::ui::run(paths)?;
+        Ok(ExitCode::SUCCESS)
+    }
+    #[cfg(not(feature = "gui"))]
+    {
+        let _ = paths;
+        Err("this sumi was built without the GUI (feature `gui`)".into())
+    }
+}
+
+pub fn import(paths: &[PathBuf], project_path: &Path, user: Option<String>) -> CliResult {
+    let scan = scan_paths(paths, &|_, _| {});
+    let mut project = Project::open(project_path)?;
+    let roots: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+    let summary = import_scan(&mut project, &scan, &user.unwrap_or_else(default_actor), &roots)?;
+    println!("{}", serde_json::to_string_pretty(&summary)?);
+    for u in &summary.unreadable {
+        eprintln!("sumi: skipped {}", u.reason);
+    }
+    Ok(if summary.instances == 0 { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+}
+
+pub fn demo(out: &Path) -> CliResult {
+    let summary = sumi::demo::write_demo_study(out)?;
+    println!("{}", serde_json::json!({"dir": summary.dir, "files": summary.files, "series": summary.series}));
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Peak resident set size of this process (Linux: VmHWM), in bytes.
+fn peak_rss_bytes() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb * 1024)
+}
+
+pub fn bench_load(dir: &Path, json: bool) -> CliResult {
+    let start = Instant::now();
+    let scan = scan_paths(&[dir.to_path_buf()], &|_, _| {});
+    let scanned = start.elapsed().as_secs_f64();
+    let tree = group_instances(&scan.instances);
+    let largest = tree
+        .iter()
+        .flat_map(|p| &p.studies)
+        .flat_map(|s| &s.series)
+        .max_by_key(|s| s.frames)
+        .ok_or_else(|| format!("{}: no readable DICOM series", dir.display()))?;
+    let metas: Vec<_> = largest.instances.iter().map(|&i| &scan.instances[i]).collect();
+    let plan = plan_series(&metas)?;
+    let volume = load_volume(&plan, None)?;
+    let seconds = start.elapsed().as_secs_f64();
+    let report = serde_json::json!({
+        "files": metas.len(),
+        "dims": volume.geometry.dims,
+        "spacing": volume.geometry.spacing(),
+        "voxel_type": plan.voxel_type,
+        "voxel_bytes": volume.voxels.byte_len(),
+        "seconds": seconds,
+        "scan_seconds": scanned,
+        "peak_rss_bytes": peak_rss_bytes(),
+        "problems": volume.problems,
+    });
+    if json {
+        println!("{report}");
+    } else {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    }
+    Ok(ExitCode::SUCCESS)
+}

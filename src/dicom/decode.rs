@@ -1,0 +1,317 @@
+//! Decoding pixel data (every transfer syntax dicom-pixeldata's native, charls and openjpeg
+//! codecs handle) into either modality values (grey) or 8-bit RGB (colour, palette, YBR).
+
+use std::path::Path;
+
+use dicom_dictionary_std::tags;
+use dicom_encoding::TransferSyntaxIndex;
+use dicom_pixeldata::PixelDecoder;
+use dicom_transfer_syntax_registry::TransferSyntaxRegistry;
+
+use super::error::{DicomError, error_chain};
+use super::meta::ImageMeta;
+use super::open::{DicomFile, open_dicom};
+use super::palette::Palette;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub enum Photometric {
+    /// Grey, low values are bright.
+    Monochrome1,
+    /// Grey, low values are dark.
+    Monochrome2,
+    /// 8-bit RGB after any YBR/palette conversion.
+    Rgb,
+}
+
+/// How stored grey samples are laid out in the decoded bytes.
+#[derive(Debug, Clone, Copy)]
+struct StoredFormat {
+    bytes: usize,
+    bits_stored: u16,
+    signed: bool,
+}
+
+enum Samples {
+    Grey { raw: Vec<u8>, format: StoredFormat },
+    Rgb8(Vec<u8>),
+}
+
+/// Decoded frames of one instance.
+pub struct DecodedFrames {
+    pub rows: usize,
+    pub cols: usize,
+    pub frames: usize,
+    pub photometric: Photometric,
+    pub slope: f64,
+    pub intercept: f64,
+    samples: Samples,
+}
+
+impl DecodedFrames {
+    pub fn pixels_per_frame(&self) -> usize {
+        self.rows * self.cols
+    }
+
+    /// Writes frame `frame` as modality values (stored × slope + intercept) through `to_t`.
+    /// Panics if the image is colour or `out` has the wrong length (caller bugs, not input).
+    pub fn grey_frame_into<T>(&self, frame: usize, out: &mut [T], to_t: impl Fn(f64) -> T) {
+        let Samples::Grey { raw, format } = &self.samples else {
+            panic!("grey_frame_into called on a colour image");
+        };
+        let n = self.pixels_per_frame();
+        assert_eq!(out.len(), n);
+        let bytes = &raw[frame * n * format.bytes..(frame + 1) * n * format.bytes];
+        let (slope, intercept) = (self.slope, self.intercept);
+        let sb = u32::from(format.bits_stored);
+        let mask: u32 = if sb >= 32 { u32::MAX } else { (1u32 << sb) - 1 };
+        let sign_shift = 32 - sb.clamp(1, 32);
+        let signed = format.signed;
+        let stored = |v: u32| -> f64 {
+            let v = v & mask;
+            if signed { f64::from(((v << sign_shift) as i32) >> sign_shift) } else { f64::from(v) }
+        };
+        match format.bytes {
+            1 => {
+                for (o, &b) in out.iter_mut().zip(bytes) {
+                    *o = to_t(stored(u32::from(b)) * slope + intercept);
+                }
+            }
+            2 => {
+                for (o, c) in out.iter_mut().zip(bytes.chunks_exact(2)) {
+                    *o = to_t(stored(u32::from(u16::from_le_bytes([c[0], c[1]]))) * slope + intercept);
+                }
+            }
+            _ => {
+                for (o, c) in out.iter_mut().zip(bytes.chunks_exact(4)) {
+                    *o = to_t(stored(u32::from_le_bytes([c[0], c[1], c[2], c[3]])) * slope + intercept);
+                }
+            }
+        }
+    }
+
+    /// Visits every stored grey sample (before rescale) of every frame; `false` for colour images.
+    pub fn for_each_stored(&self, mut f: impl FnMut(i64)) -> bool {
+        let Samples::Grey { .. } = &self.samples else { return false };
+        let mut frame = vec![0f64; self.pixels_per_frame()];
+        let inverse = |v: f64| ((v - self.intercept) / self.slope).round() as i64;
+        for k in 0..self.frames {
+            self.grey_frame_into(k, &mut frame, |v| v);
+            frame.iter().for_each(|&v| f(inverse(v)));
+        }
+        true
+    }
+
+    /// The RGB bytes of frame `frame` (3 per pixel). `None` for grey images.
+    pub fn rgb_frame(&self, frame: usize) -> Option<&[u8]> {
+        let Samples::Rgb8(rgb) = &self.samples else { return None };
+        let n = self.pixels_per_frame() * 3;
+        rgb.get(frame * n..(frame + 1) * n)
+    }
+
+    /// Range of possible modality values from the stored bit depth (not the data).
+    pub fn modality_range(&self) -> (f64, f64) {
+        match &self.samples {
+            Samples::Grey { format, .. } => stored_range(format.bits_stored, format.signed, self.slope, self.intercept),
+            Samples::Rgb8(_) => (0.0, 255.0),
+        }
+    }
+}
+
+/// The range of modality values a grey image with these attributes can hold.
+pub fn stored_range(bits_stored: u16, signed: bool, slope: f64, intercept: f64) -> (f64, f64) {
+    let bits = i32::from(bits_stored.clamp(1, 32));
+    let (lo, hi) =
+        if signed { (-(2f64.powi(bits - 1)), 2f64.powi(bits - 1) - 1.0) } else { (0.0, 2f64.powi(bits) - 1.0) };
+    let (a, b) = (lo * slope + intercept, hi * slope + intercept);
+    (a.min(b), a.max(b))
+}
+
+/// Opens and decodes all frames of `path`.
+pub fn decode_file(path: &Path) -> Result<DecodedFrames, DicomError> {
+    let file = open_dicom(path, false)?;
+    decode_opened(&file)
+}
+
+pub fn decode_opened(file: &DicomFile) -> Result<DecodedFrames, DicomError> {
+    let path = file.path.as_path();
+    let ts_uid = file.obj.meta().transfer_syntax().trim_end_matches('\0').to_string();
+    match TransferSyntaxRegistry.get(&ts_uid) {
+        Some(ts) if ts.can_decode_all() => {}
+        Some(ts) => {
+            return Err(DicomError::UnsupportedTransferSyntax {
+                path: path.into(),
+                uid: ts_uid.clone(),
+                name: ts.name().into(),
+            });
+        }
+        None => {
+            return Err(DicomError::UnsupportedTransferSyntax {
+                path: path.into(),
+                uid: ts_uid,
+                name: "unknown".into(),
+            });
+        }
+    }
+    if file.obj.get(tags::PIXEL_DATA).is_none() {
+        return Err(DicomError::NoPixelData { path: path.into() });
+    }
+    let image = ImageMeta::from_obj(&file.obj).ok_or_else(|| DicomError::BadAttribute {
+        path: path.into(),
+        attribute: "Rows/Columns",
+        reason: "missing".into(),
+    })?;
+    let decoded =
+        file.obj.decode_pixel_data().map_err(|e| DicomError::Decode { path: path.into(), reason: error_chain(&e) })?;
+    let rows = decoded.rows() as usize;
+    let cols = decoded.columns() as usize;
+    let frames = decoded.number_of_frames().max(1) as usize;
+    let spp = decoded.samples_per_pixel() as usize;
+    let bits_allocated = decoded.bits_allocated();
+    let bytes = match bits_allocated {
+        1 | 8 => 1,
+        16 => 2,
+        32 => 4,
+        other => {
+            return Err(DicomError::BadAttribute {
+                path: path.into(),
+                attribute: "Bits Allocated",
+                reason: format!("{other} is not supported"),
+            });
+        }
+    };
+    let pi = decoded.photometric_interpretation().as_str().to_string();
+    let planar = image.samples_per_pixel > 1 && decoded.planar_configuration() as u16 == 1;
+    let data = decoded.into_data();
+    let pixels = rows * cols;
+    let bad_len = |expected: usize| DicomError::Decode {
+        path: path.into(),
+        reason: format!(
+            "pixel data holds {} bytes, {expected} expected for {frames} frame(s) of {cols}×{rows}×{spp} (truncated?)",
+            data.len()
+        ),
+    };
+    let (samples, photometric) = if spp == 1 {
+        let expected = pixels * frames * bytes;
+        if data.len() < expected {
+            return Err(bad_len(expected));
+        }
+        if pi == "PALETTE COLOR" {
+            let palette = Palette::from_obj(&file.obj).map_err(|reason| DicomError::BadAttribute {
+                path: path.into(),
+                attribute: "Palette Color Lookup Table",
+                reason,
+            })?;
+            let format = StoredFormat { bytes, bits_stored: decoded_bits(&image, bits_allocated), signed: false };
+            (Samples::Rgb8(apply_palette(&data[..expected], format, &palette)), Photometric::Rgb)
+        } else {
+            let format =
+                StoredFormat { bytes, bits_stored: decoded_bits(&image, bits_allocated), signed: image.pixel_signed };
+            let photometric = if pi == "MONOCHROME1" { Photometric::Monochrome1 } else { Photometric::Monochrome2 };
+            let mut raw = data;
+            raw.truncate(expected);
+            (Samples::Grey { raw, format }, photometric)
+        }
+    } else if spp == 3 {
+        let rgb =
+            to_rgb8(&data, &pi, pixels, frames, bytes, planar).ok_or_else(|| bad_len(pixels * frames * 3 * bytes))?;
+        (Samples::Rgb8(rgb), Photometric::Rgb)
+    } else {
+        return Err(DicomError::BadAttribute {
+            path: path.into(),
+            attribute: "Samples per Pixel",
+            reason: format!("{spp} is not supported"),
+        });
+    };
+    Ok(DecodedFrames {
+        rows,
+        cols,
+        frames,
+        photometric,
+        slope: image.rescale_slope,
+        intercept: image.rescale_intercept,
+        samples,
+    })
+}
+
+fn decoded_bits(image: &ImageMeta, bits_allocated: u16) -> u16 {
+    if bits_allocated == 1 { 8 } else { image.bits_stored.clamp(1, bits_allocated) }
+}
+
+fn apply_palette(raw: &[u8], format: StoredFormat, palette: &Palette) -> Vec<u8> {
+    let mut out = Vec::with_capacity(raw.len() / format.bytes * 3);
+    if format.bytes == 1 {
+        raw.iter().for_each(|&v| out.extend_from_slice(&palette.lookup(i64::from(v))));
+    } else {
+        raw.chunks_exact(2)
+            .for_each(|c| out.extend_from_slice(&palette.lookup(i64::from(u16::from_le_bytes([c[0], c[1]])))));
+    }
+    out
+}
+
+/// Converts 3-sample data (RGB or YBR_FULL / YBR_FULL_422, interleaved or planar, 8 or 16 bit) to
+/// interleaved 8-bit RGB. Returns `None` if the buffer is too short.
+fn to_rgb8(data: &[u8], pi: &str, pixels: usize, frames: usize, bytes: usize, planar: bool) -> Option<Vec<u8>> {
+    let full = pixels * 3 * bytes;
+    // Uncompressed YBR_FULL_422 stores two luma samples per chroma pair.
+    if pi == "YBR_FULL_422" && bytes == 1 && data.len() < full * frames && data.len() >= pixels * 2 * frames {
+        let mut out = Vec::with_capacity(pixels * 3 * frames);
+        for quad in data[..pixels * 2 * frames].chunks_exact(4) {
+            let (y0, y1, cb, cr) = (quad[0], quad[1], quad[2], quad[3]);
+            out.extend_from_slice(&ybr_to_rgb(y0, cb, cr));
+            out.extend_from_slice(&ybr_to_rgb(y1, cb, cr));
+        }
+        return Some(out);
+    }
+    if data.len() < full * frames {
+        return None;
+    }
+    let sample = |frame: &[u8], p: usize, c: usize| -> u8 {
+        let idx = if planar { c * pixels + p } else { p * 3 + c };
+        if bytes == 1 { frame[idx] } else { frame[idx * 2 + 1] }
+    };
+    let ybr = pi.starts_with("YBR_FULL");
+    let mut out = Vec::with_capacity(pixels * 3 * frames);
+    for frame in data[..full * frames].chunks_exact(full) {
+        for p in 0..pixels {
+            let (a, b, c) = (sample(frame, p, 0), sample(frame, p, 1), sample(frame, p, 2));
+            if ybr {
+                out.extend_from_slice(&ybr_to_rgb(a, b, c));
+            } else {
+                out.extend_from_slice(&[a, b, c]);
+            }
+        }
+    }
+    Some(out)
+}
+
+/// YBR_FULL → RGB (PS3.3 C.7.6.3.1.2, ITU-R BT.601 full range).
+#[inline]
+fn ybr_to_rgb(y: u8, cb: u8, cr: u8) -> [u8; 3] {
+    let (y, cb, cr) = (f32::from(y), f32::from(cb) - 128.0, f32::from(cr) - 128.0);
+    let clamp = |v: f32| v.round().clamp(0.0, 255.0) as u8;
+    [clamp(y + 1.402 * cr), clamp(y - 0.344136 * cb - 0.714136 * cr), clamp(y + 1.772 * cb)]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stored_range_applies_sign_and_rescale() {
+        assert_eq!(stored_range(12, false, 1.0, -1024.0), (-1024.0, 3071.0));
+        assert_eq!(stored_range(16, true, 1.0, 0.0), (-32768.0, 32767.0));
+        assert_eq!(stored_range(8, false, -2.0, 0.0), (-510.0, 0.0));
+    }
+
+    #[test]
+    fn ybr_full_grey_maps_to_equal_rgb() {
+        assert_eq!(ybr_to_rgb(100, 128, 128), [100, 100, 100]);
+    }
+
+    #[test]
+    fn planar_rgb_is_interleaved() {
+        // two pixels, planar: RR GG BB
+        let data = [1, 2, 3, 4, 5, 6];
+        assert_eq!(to_rgb8(&data, "RGB", 2, 1, 1, true).unwrap(), vec![1, 3, 5, 2, 4, 6]);
+    }
+}

@@ -1,0 +1,18 @@
+//! Reading DICOM: open files (header only or whole), scan folders in parallel, group into
+//! patients/studies/series, and decode pixel data into modality values.
+
+mod attrs;
+pub mod decode;
+mod error;
+pub mod group;
+pub mod meta;
+mod open;
+mod palette;
+pub mod scan;
+
+pub use decode::{DecodedFrames, Photometric, decode_file};
+pub use error::{DicomError, error_chain};
+pub use group::{PatientNode, SeriesNode, StudyNode, group_instances};
+pub use meta::{ImageMeta, InstanceMeta};
+pub use open::{DicomFile, open_dicom};
+pub use scan::{ScanReport, Unreadable, scan_paths};

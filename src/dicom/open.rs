@@ -1,0 +1,148 @@
+//! Opening one file: the standard Part 10 layout first, then a raw data set without file meta
+//! (old files and some exports have none). Errors are classified so users see why a file failed.
+
+use std::fs::File;
+use std::io::{BufReader, Read};
+use std::path::{Path, PathBuf};
+
+use dicom_dictionary_std::{tags, uids};
+use dicom_encoding::TransferSyntaxIndex;
+use dicom_object::meta::FileMetaTableBuilder;
+use dicom_object::{DefaultDicomObject, InMemDicomObject, OpenFileOptions, ReadError};
+use dicom_transfer_syntax_registry::TransferSyntaxRegistry;
+
+use super::error::{DicomError, error_chain};
+
+/// An opened file. `had_file_meta` is false when the meta group was synthesised.
+pub struct DicomFile {
+    pub path: PathBuf,
+    pub obj: DefaultDicomObject,
+    pub had_file_meta: bool,
+}
+
+/// Opens `path` read-only. With `header_only`, reading stops before Pixel Data.
+pub fn open_dicom(path: &Path, header_only: bool) -> Result<DicomFile, DicomError> {
+    let meta = std::fs::metadata(path).map_err(|source| DicomError::Io { path: path.into(), source })?;
+    if meta.len() == 0 {
+        return Err(not_dicom(path, "empty file"));
+    }
+    let mut options = OpenFileOptions::new();
+    if header_only {
+        options = options.read_until(tags::PIXEL_DATA);
+    }
+    match options.open_file(path) {
+        Ok(obj) => Ok(DicomFile { path: path.into(), obj, had_file_meta: true }),
+        Err(err) => {
+            if has_part10_magic(path)? {
+                // Some real files carry padding or garbage after Pixel Data: read up to its end.
+                match (header_only, open_up_to_pixel_end(path)) {
+                    (false, Some(obj)) => {
+                        tracing::warn!("{}: ignored bytes after the Pixel Data element", path.display());
+                        Ok(DicomFile { path: path.into(), obj, had_file_meta: true })
+                    }
+                    _ => Err(classify(path, err)),
+                }
+            } else {
+                open_raw_dataset(path)
+            }
+        }
+    }
+}
+
+fn not_dicom(path: &Path, reason: &str) -> DicomError {
+    DicomError::NotDicom { path: path.into(), reason: reason.into() }
+}
+
+fn has_part10_magic(path: &Path) -> Result<bool, DicomError> {
+    let mut head = [0u8; 132];
+    let mut f = File::open(path).map_err(|source| DicomError::Io { path: path.into(), source })?;
+    let n = read_up_to(&mut f, &mut head).map_err(|source| DicomError::Io { path: path.into(), source })?;
+    Ok(n == 132 && &head[128..132] == b"DICM")
+}
+
+fn read_up_to(r: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut n = 0;
+    while n < buf.len() {
+        match r.read(&mut buf[n..])? {
+            0 => break,
+            k => n += k,
+        }
+    }
+    Ok(n)
+}
+
+/// Parses only the bytes up to the end of the root Pixel Data element, if one can be found whose
+/// declared length fits in the file.
+fn open_up_to_pixel_end(path: &Path) -> Option<DefaultDicomObject> {
+    let bytes = std::fs::read(path).ok()?;
+    let tag = [0xE0, 0x7F, 0x10, 0x00];
+    let mut from = 132;
+    while let Some(pos) = bytes.get(from..)?.windows(4).position(|w| w == tag) {
+        let off = from + pos;
+        let explicit = matches!(bytes.get(off + 4..off + 6), Some(b"OB") | Some(b"OW"));
+        let (len_at, header) = if explicit { (off + 8, 12) } else { (off + 4, 8) };
+        let len = u32::from_le_bytes(bytes.get(len_at..len_at + 4)?.try_into().ok()?);
+        let end = if len == u32::MAX {
+            let delim = [0xFE, 0xFF, 0xDD, 0xE0, 0, 0, 0, 0];
+            bytes[off..].windows(8).position(|w| w == delim).map(|p| off + p + 8)
+        } else {
+            Some(off + header + len as usize).filter(|&e| e <= bytes.len())
+        };
+        if let Some(end) = end {
+            if let Ok(obj) = OpenFileOptions::new()
+                .read_preamble(dicom_object::file::ReadPreamble::Never)
+                .from_reader(&bytes[128..end])
+            {
+                return Some(obj);
+            }
+        }
+        from = off + 4;
+    }
+    None
+}
+
+fn classify(path: &Path, err: ReadError) -> DicomError {
+    match &err {
+        ReadError::OpenFile { source, .. } | ReadError::ReadFile { source, .. } => {
+            DicomError::Io { path: path.into(), source: std::io::Error::new(source.kind(), source.to_string()) }
+        }
+        ReadError::ReadUnrecognizedTransferSyntax { uid, .. } => {
+            DicomError::UnsupportedTransferSyntax { path: path.into(), uid: uid.clone(), name: "unrecognised".into() }
+        }
+        ReadError::ReadUnsupportedTransferSyntax { uid, name, .. }
+        | ReadError::ReadUnsupportedTransferSyntaxWithSuggestion { uid, name, .. } => {
+            DicomError::UnsupportedTransferSyntax { path: path.into(), uid: uid.to_string(), name: name.to_string() }
+        }
+        _ => DicomError::Malformed { path: path.into(), reason: error_chain(&err) },
+    }
+}
+
+/// A data set written without preamble and meta group: detect explicit vs implicit VR from the
+/// first element header, and accept it only when it starts like a real data set (group 0002–0008).
+fn open_raw_dataset(path: &Path) -> Result<DicomFile, DicomError> {
+    let mut f = File::open(path).map_err(|source| DicomError::Io { path: path.into(), source })?;
+    let mut head = [0u8; 8];
+    let n = read_up_to(&mut f, &mut head).map_err(|source| DicomError::Io { path: path.into(), source })?;
+    let group = u16::from_le_bytes([head[0], head[1]]);
+    if n < 8 || !(0x0002..=0x0008).contains(&group) {
+        return Err(not_dicom(path, "no DICM marker and no data set at the start"));
+    }
+    let explicit = head[4].is_ascii_uppercase() && head[5].is_ascii_uppercase();
+    let ts_uid = if explicit { uids::EXPLICIT_VR_LITTLE_ENDIAN } else { uids::IMPLICIT_VR_LITTLE_ENDIAN };
+    let ts = TransferSyntaxRegistry.get(ts_uid).expect("little endian transfer syntaxes are always registered");
+    let file = File::open(path).map_err(|source| DicomError::Io { path: path.into(), source })?;
+    let obj = InMemDicomObject::read_dataset_with_ts(BufReader::new(file), ts).map_err(|e| DicomError::NotDicom {
+        path: path.into(),
+        reason: format!("no DICM marker, and not a readable raw data set: {}", error_chain(&e)),
+    })?;
+    let sop_class = super::attrs::text(&obj, tags::SOP_CLASS_UID).unwrap_or_default();
+    let sop_instance = super::attrs::text(&obj, tags::SOP_INSTANCE_UID).unwrap_or_default();
+    let meta = FileMetaTableBuilder::new()
+        .transfer_syntax(ts_uid)
+        .media_storage_sop_class_uid(sop_class)
+        .media_storage_sop_instance_uid(sop_instance)
+        .implementation_class_uid(crate::IMPLEMENTATION_CLASS_UID)
+        .build()
+        .map_err(|e| DicomError::Malformed { path: path.into(), reason: error_chain(&e) })?;
+    Ok(DicomFile { path: path.into(), obj: obj.with_exact_meta(meta), had_file_meta: false })
+}

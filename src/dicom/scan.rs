@@ -1,0 +1,101 @@
+//! Scanning: find every file under the given paths and read its header in parallel.
+//! A bad file is recorded with its reason; it never stops the scan.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::UNIX_EPOCH;
+
+use rayon::prelude::*;
+use serde::Serialize;
+
+use super::error::DicomError;
+use super::meta::InstanceMeta;
+use super::open::open_dicom;
+
+const MEDIA_STORAGE_DIRECTORY: &str = "1.2.840.10008.1.3.10";
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Unreadable {
+    pub path: PathBuf,
+    pub kind: String,
+    pub reason: String,
+}
+
+impl From<DicomError> for Unreadable {
+    fn from(e: DicomError) -> Self {
+        Unreadable { path: e.path().to_path_buf(), kind: e.kind().into(), reason: e.to_string() }
+    }
+}
+
+#[derive(Debug, Default, Serialize)]
+pub struct ScanReport {
+    pub files_seen: usize,
+    pub instances: Vec<InstanceMeta>,
+    pub unreadable: Vec<Unreadable>,
+    /// Valid DICOM files that are not instances (DICOMDIR).
+    pub skipped: Vec<PathBuf>,
+}
+
+/// Lists regular files below `roots` (files given directly are kept), following symlinks
+/// with loop detection. Walk errors (permissions, loops) become `Unreadable` entries.
+pub fn list_files(roots: &[PathBuf]) -> (Vec<PathBuf>, Vec<Unreadable>) {
+    let mut files = Vec::new();
+    let mut problems = Vec::new();
+    for root in roots {
+        for entry in walkdir::WalkDir::new(root).follow_links(true).sort_by_file_name() {
+            match entry {
+                Ok(e) if e.file_type().is_file() => files.push(e.into_path()),
+                Ok(_) => {}
+                Err(err) => problems.push(Unreadable {
+                    path: err.path().map(Path::to_path_buf).unwrap_or_else(|| root.clone()),
+                    kind: if err.loop_ancestor().is_some() { "symlink_loop" } else { "io" }.into(),
+                    reason: err.to_string(),
+                }),
+            }
+        }
+    }
+    (files, problems)
+}
+
+/// Reads the header of every file below `roots` in parallel. `progress(done, total)` is called
+/// from worker threads as files finish.
+pub fn scan_paths(roots: &[PathBuf], progress: &(dyn Fn(usize, usize) + Sync)) -> ScanReport {
+    let (files, mut unreadable) = list_files(roots);
+    let total = files.len();
+    let done = AtomicUsize::new(0);
+    let results: Vec<Result<InstanceMeta, Unreadable>> = files
+        .par_iter()
+        .map(|path| {
+            let r = read_header(path);
+            progress(done.fetch_add(1, Ordering::Relaxed) + 1, total);
+            r.map_err(Unreadable::from)
+        })
+        .collect();
+    let mut report = ScanReport { files_seen: total, ..Default::default() };
+    for r in results {
+        match r {
+            Ok(m) if m.sop_class_uid == MEDIA_STORAGE_DIRECTORY => report.skipped.push(m.path),
+            Ok(m) => report.instances.push(m),
+            Err(u) => unreadable.push(u),
+        }
+    }
+    report.unreadable = unreadable;
+    report
+}
+
+/// Reads one file's header into an `InstanceMeta`.
+pub fn read_header(path: &Path) -> Result<InstanceMeta, DicomError> {
+    let fs_meta = std::fs::metadata(path).map_err(|source| DicomError::Io { path: path.into(), source })?;
+    let mtime =
+        fs_meta.modified().ok().and_then(|t| t.duration_since(UNIX_EPOCH).ok()).map_or(0, |d| d.as_secs() as i64);
+    let file = open_dicom(path, true)?;
+    let meta = InstanceMeta::from_file(&file, fs_meta.len(), mtime);
+    if meta.sop_instance_uid.is_empty() && meta.sop_class_uid != MEDIA_STORAGE_DIRECTORY {
+        return Err(DicomError::BadAttribute {
+            path: path.into(),
+            attribute: "SOP Instance UID",
+            reason: "absent in both the data set and the file meta".into(),
+        });
+    }
+    Ok(meta)
+}

@@ -1,0 +1,16 @@
+//! sumi: a medical-image workstation. The core (everything but `render` and `ui`) has no GUI or
+//! GPU dependency and builds with `--no-default-features`.
+
+pub mod demo;
+pub mod dicom;
+pub mod project;
+pub mod volume;
+
+#[cfg(feature = "gui")]
+pub mod render;
+#[cfg(feature = "gui")]
+pub mod ui;
+
+/// Implementation Class UID written into file meta groups sumi creates (2.25 UUID-derived root).
+pub const IMPLEMENTATION_CLASS_UID: &str = "2.25.190341946152716213316367185428744381793";
+pub const IMPLEMENTATION_VERSION_NAME: &str = concat!("SUMI_", env!("CARGO_PKG_VERSION"));

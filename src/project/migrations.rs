@@ -1,0 +1,92 @@
+//! Numbered schema migrations, applied in order inside one transaction each; the version is
+//! kept in `PRAGMA user_version`.
+
+use rusqlite::Connection;
+
+use super::ProjectError;
+
+const MIGRATIONS: &[&str] = &[
+    // 1: index of source files and the audit log.
+    r#"
+    CREATE TABLE patients (
+        id INTEGER PRIMARY KEY,
+        patient_id TEXT NOT NULL,
+        patient_name TEXT NOT NULL,
+        birth_date TEXT,
+        sex TEXT,
+        UNIQUE (patient_id, patient_name)
+    );
+    CREATE TABLE studies (
+        id INTEGER PRIMARY KEY,
+        patient_ref INTEGER NOT NULL REFERENCES patients(id) ON DELETE CASCADE,
+        study_uid TEXT NOT NULL UNIQUE,
+        study_date TEXT,
+        study_time TEXT,
+        description TEXT,
+        accession TEXT
+    );
+    CREATE TABLE series (
+        id INTEGER PRIMARY KEY,
+        study_ref INTEGER NOT NULL REFERENCES studies(id) ON DELETE CASCADE,
+        series_uid TEXT NOT NULL UNIQUE,
+        modality TEXT,
+        number INTEGER,
+        description TEXT,
+        body_part TEXT
+    );
+    CREATE TABLE instances (
+        id INTEGER PRIMARY KEY,
+        series_ref INTEGER NOT NULL REFERENCES series(id) ON DELETE CASCADE,
+        sop_instance_uid TEXT NOT NULL UNIQUE,
+        sop_class_uid TEXT NOT NULL,
+        path TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        mtime INTEGER NOT NULL,
+        transfer_syntax TEXT NOT NULL,
+        instance_number INTEGER,
+        rows INTEGER,
+        cols INTEGER,
+        frames INTEGER,
+        modality TEXT,
+        manufacturer TEXT,
+        model_name TEXT,
+        meta_json TEXT NOT NULL
+    );
+    CREATE INDEX instances_series ON instances(series_ref);
+    CREATE TABLE unreadable_files (
+        path TEXT PRIMARY KEY,
+        kind TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        seen_at TEXT NOT NULL
+    );
+    CREATE TABLE audit_log (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        at TEXT NOT NULL,
+        actor TEXT NOT NULL,
+        action TEXT NOT NULL,
+        object TEXT,
+        details TEXT NOT NULL DEFAULT '{}'
+    );
+    CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+        BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+    CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+        BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+    "#,
+];
+
+pub(crate) const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+
+pub(crate) fn migrate(conn: &mut Connection, path: &str) -> Result<(), ProjectError> {
+    let wrap = |source| ProjectError::Sqlite { path: path.into(), source };
+    let current: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0)).map_err(wrap)?;
+    if current > SCHEMA_VERSION {
+        return Err(ProjectError::TooNew { path: path.into(), found: current, supported: SCHEMA_VERSION });
+    }
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(current as usize) {
+        let tx = conn.transaction().map_err(wrap)?;
+        tx.execute_batch(sql).map_err(wrap)?;
+        tx.pragma_update(None, "user_version", i as i64 + 1).map_err(wrap)?;
+        tx.commit().map_err(wrap)?;
+    }
+    Ok(())
+}

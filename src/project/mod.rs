@@ -1,0 +1,70 @@
+//! The project database: one SQLite file (WAL, foreign keys, numbered migrations) indexing the
+//! source files, plus the append-only audit log. Source files themselves are never written.
+
+mod audit;
+mod import;
+mod migrations;
+mod time;
+
+pub use audit::{AuditEvent, append_audit, audit_events};
+pub use import::{ImportSummary, import_scan};
+pub use time::now_rfc3339;
+
+use std::path::Path;
+
+use rusqlite::Connection;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ProjectError {
+    #[error("project {path}: {source}")]
+    Sqlite {
+        path: String,
+        #[source]
+        source: rusqlite::Error,
+    },
+    #[error("project {path}: schema version {found} is newer than this sumi supports ({supported})")]
+    TooNew { path: String, found: i64, supported: i64 },
+}
+
+pub struct Project {
+    pub conn: Connection,
+    pub path: String,
+}
+
+impl Project {
+    /// Opens or creates the project file and brings its schema up to date.
+    pub fn open(path: &Path) -> Result<Project, ProjectError> {
+        let p = path.display().to_string();
+        let wrap = |source| ProjectError::Sqlite { path: p.clone(), source };
+        let mut conn = Connection::open(path).map_err(wrap)?;
+        conn.pragma_update(None, "journal_mode", "WAL").map_err(wrap)?;
+        conn.pragma_update(None, "foreign_keys", true).map_err(wrap)?;
+        conn.pragma_update(None, "synchronous", "NORMAL").map_err(wrap)?;
+        conn.busy_timeout(std::time::Duration::from_secs(5)).map_err(wrap)?;
+        migrations::migrate(&mut conn, &p)?;
+        Ok(Project { conn, path: p })
+    }
+
+    pub fn err(&self, source: rusqlite::Error) -> ProjectError {
+        ProjectError::Sqlite { path: self.path.clone(), source }
+    }
+
+    pub fn schema_version(&self) -> Result<i64, ProjectError> {
+        self.conn.pragma_query_value(None, "user_version", |r| r.get(0)).map_err(|e| self.err(e))
+    }
+
+    /// `PRAGMA integrity_check` result ("ok" when healthy).
+    pub fn integrity_check(&self) -> Result<String, ProjectError> {
+        self.conn.query_row("PRAGMA integrity_check", [], |r| r.get(0)).map_err(|e| self.err(e))
+    }
+
+    pub fn count(&self, table: &str) -> Result<i64, ProjectError> {
+        // Table names come from code, never from input.
+        self.conn.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0)).map_err(|e| self.err(e))
+    }
+}
+
+/// The user recorded in the audit log when none is given: $SUMI_USER, else $USER.
+pub fn default_actor() -> String {
+    std::env::var("SUMI_USER").or_else(|_| std::env::var("USER")).unwrap_or_else(|_| "unknown".into())
+}

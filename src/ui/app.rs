@@ -1,0 +1,208 @@
+//! Application state and the top-level frame: menus, panels, job polling, drag and drop.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::mpsc::Receiver;
+
+use eframe::egui;
+use eframe::egui_wgpu::RenderState;
+
+use crate::dicom::{PatientNode, ScanReport, group_instances};
+use crate::render::mpr::MprResources;
+
+use super::i18n::{Lang, tr};
+use super::jobs::{ScanJob, start_scan, start_thumbnails};
+use super::problems::Problems;
+use super::tags::TagBrowser;
+use super::viewer::Viewer;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Layout {
+    One,
+    OneByThree,
+    TwoByTwo,
+}
+
+pub struct SumiApp {
+    pub lang: Lang,
+    pub render: Option<RenderState>,
+    pub scan: Option<ScanReport>,
+    pub tree: Vec<PatientNode>,
+    pub scan_job: Option<ScanJob>,
+    pub thumbnails: HashMap<String, egui::TextureHandle>,
+    thumb_rx: Option<Receiver<(String, egui::ColorImage)>>,
+    pub viewer: Viewer,
+    pub problems: Problems,
+    pub tags: TagBrowser,
+    pub show_tags: bool,
+    /// Series to open as soon as the scan finishes (the largest one by default).
+    auto_open: bool,
+}
+
+impl SumiApp {
+    pub fn new(cc: &eframe::CreationContext<'_>) -> SumiApp {
+        super::fonts::install(&cc.egui_ctx);
+        let render = cc.wgpu_render_state.clone();
+        if let Some(rs) = &render {
+            MprResources::install(rs);
+        }
+        let lang = match std::env::var("SUMI_LANG").as_deref() {
+            Ok("ja") => Lang::Ja,
+            _ => Lang::En,
+        };
+        SumiApp {
+            lang,
+            viewer: Viewer::new(render.clone()),
+            render,
+            scan: None,
+            tree: Vec::new(),
+            scan_job: None,
+            thumbnails: HashMap::new(),
+            thumb_rx: None,
+            problems: Problems::default(),
+            tags: TagBrowser::default(),
+            show_tags: false,
+            auto_open: true,
+        }
+    }
+
+    /// Generates the demo study on first run (into the data dir) and opens it.
+    pub fn open_demo(&mut self) {
+        match crate::demo::ensure_demo_study(&super::data_dir()) {
+            Ok(dir) => self.open_paths(vec![dir]),
+            Err(e) => self.problems.push(e.to_string()),
+        }
+    }
+
+    pub fn open_paths(&mut self, paths: Vec<PathBuf>) {
+        self.auto_open = true;
+        self.scan_job = Some(start_scan(paths, self.viewer.ctx.clone()));
+    }
+
+    fn poll_jobs(&mut self, ctx: &egui::Context) {
+        if let Some(job) = &self.scan_job {
+            if let Ok(report) = job.rx.try_recv() {
+                self.scan_job = None;
+                for u in &report.unreadable {
+                    self.problems.push(u.reason.clone());
+                }
+                self.tree = group_instances(&report.instances);
+                let thumbs: Vec<(String, PathBuf)> = self
+                    .tree
+                    .iter()
+                    .flat_map(|p| &p.studies)
+                    .flat_map(|s| &s.series)
+                    .map(|s| (s.series_uid.clone(), report.instances[s.instances[s.instances.len() / 2]].path.clone()))
+                    .collect();
+                self.thumb_rx = Some(start_thumbnails(thumbs, ctx.clone()));
+                self.scan = Some(report);
+                if self.auto_open {
+                    self.auto_open = false;
+                    if let Some(uid) = self.largest_series() {
+                        self.open_series(&uid);
+                    }
+                }
+            }
+        }
+        if let Some(rx) = &self.thumb_rx {
+            while let Ok((uid, img)) = rx.try_recv() {
+                let tex = ctx.load_texture(format!("thumb-{uid}"), img, egui::TextureOptions::LINEAR);
+                self.thumbnails.insert(uid, tex);
+            }
+        }
+        let problems = self.viewer.poll(ctx);
+        for p in problems {
+            self.problems.push(p);
+        }
+    }
+
+    fn largest_series(&self) -> Option<String> {
+        self.tree
+            .iter()
+            .flat_map(|p| &p.studies)
+            .flat_map(|s| &s.series)
+            .max_by_key(|s| s.frames)
+            .map(|s| s.series_uid.clone())
+    }
+
+    pub fn open_series(&mut self, series_uid: &str) {
+        let Some(scan) = &self.scan else { return };
+        let Some(series) =
+            self.tree.iter().flat_map(|p| &p.studies).flat_map(|s| &s.series).find(|s| s.series_uid == series_uid)
+        else {
+            return;
+        };
+        let metas = series.instances.iter().map(|&i| scan.instances[i].clone()).collect();
+        self.viewer.open(series_uid.to_string(), metas);
+    }
+
+    fn menu(&mut self, ui: &mut egui::Ui) {
+        let lang = self.lang;
+        egui::MenuBar::new().ui(ui, |ui| {
+            ui.menu_button(tr(lang, "menu.file"), |ui| {
+                if ui.button(tr(lang, "menu.open_folder")).clicked() {
+                    ui.close();
+                    if let Some(dir) = rfd::FileDialog::new().pick_folder() {
+                        self.open_paths(vec![dir]);
+                    }
+                }
+                if ui.button(tr(lang, "menu.open_demo")).clicked() {
+                    ui.close();
+                    self.open_demo();
+                }
+                ui.separator();
+                if ui.button(tr(lang, "menu.quit")).clicked() {
+                    ui.ctx().send_viewport_cmd(egui::ViewportCommand::Close);
+                }
+            });
+            ui.menu_button(tr(lang, "menu.view"), |ui| {
+                for (layout, key) in
+                    [(Layout::One, "layout.1x1"), (Layout::OneByThree, "layout.1x3"), (Layout::TwoByTwo, "layout.2x2")]
+                {
+                    if ui.radio(self.viewer.layout == layout, tr(lang, key)).clicked() {
+                        self.viewer.set_layout(layout);
+                    }
+                }
+                ui.separator();
+                ui.checkbox(&mut self.show_tags, tr(lang, "menu.tags"));
+                ui.checkbox(&mut self.problems.open, tr(lang, "menu.problems"));
+            });
+            ui.menu_button(tr(lang, "menu.language"), |ui| {
+                ui.radio_value(&mut self.lang, Lang::En, "English");
+                ui.radio_value(&mut self.lang, Lang::Ja, "日本語");
+            });
+        });
+    }
+}
+
+impl eframe::App for SumiApp {
+    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        let ctx = ui.ctx().clone();
+        self.poll_jobs(&ctx);
+        let dropped: Vec<PathBuf> = ctx.input(|i| {
+            i.raw.dropped_files.iter().map(|f| f.path().to_path_buf()).filter(|p| !p.as_os_str().is_empty()).collect()
+        });
+        if !dropped.is_empty() {
+            self.open_paths(dropped);
+        }
+        let lang = self.lang;
+        egui::Panel::top("menu").show(ui, |ui| self.menu(ui));
+        egui::Panel::top("toolbar").show(ui, |ui| super::toolbar::toolbar(ui, &mut self.viewer, lang));
+        egui::Panel::left("browser")
+            .resizable(true)
+            .default_size(300.0)
+            .show(ui, |ui| super::browser::browser(ui, self));
+        if self.show_tags {
+            let path = self.viewer.current_instance_path();
+            egui::Panel::right("tags")
+                .resizable(true)
+                .default_size(460.0)
+                .show(ui, |ui| self.tags.ui(ui, path.as_deref(), lang));
+        }
+        if self.problems.open {
+            egui::Panel::bottom("problems").resizable(true).show(ui, |ui| self.problems.ui(ui, lang));
+        }
+        egui::Panel::bottom("status").show(ui, |ui| self.viewer.status_line(ui, lang));
+        egui::CentralPanel::default().show(ui, |ui| self.viewer.ui(ui, lang));
+    }
+}

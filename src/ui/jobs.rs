@@ -1,0 +1,179 @@
+//! Background work for the UI: scanning, series loading (slices streamed as they decode) and
+//! thumbnails. Workers talk to the UI thread through channels only; the UI never blocks on I/O.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
+
+use eframe::egui;
+
+use crate::dicom::{InstanceMeta, ScanReport, decode_file, scan_paths};
+use crate::volume::{SeriesPlan, SliceRef, Volume, load_volume, plan_series};
+
+/// Progress of a job, readable from the UI thread.
+#[derive(Default)]
+pub struct Progress {
+    pub done: AtomicUsize,
+    pub total: AtomicUsize,
+    pub cancel: AtomicBool,
+}
+
+impl Progress {
+    pub fn fraction(&self) -> f32 {
+        let t = self.total.load(Ordering::Relaxed);
+        if t == 0 { 0.0 } else { self.done.load(Ordering::Relaxed) as f32 / t as f32 }
+    }
+}
+
+pub struct ScanJob {
+    pub progress: Arc<Progress>,
+    pub rx: Receiver<ScanReport>,
+}
+
+pub fn start_scan(paths: Vec<PathBuf>, ctx: egui::Context) -> ScanJob {
+    let progress = Arc::new(Progress::default());
+    let (tx, rx) = sync_channel(1);
+    let p = progress.clone();
+    std::thread::spawn(move || {
+        let report = scan_paths(&paths, &|done, total| {
+            p.done.store(done, Ordering::Relaxed);
+            p.total.store(total, Ordering::Relaxed);
+            if done % 32 == 0 {
+                ctx.request_repaint();
+            }
+        });
+        let _ = tx.send(report);
+        ctx.request_repaint();
+    });
+    ScanJob { progress, rx }
+}
+
+/// An owned k-slice on its way to the GPU.
+pub enum SliceData {
+    I16(Vec<i16>),
+    U16(Vec<u16>),
+    F32(Vec<f32>),
+    Rgba8(Vec<u8>),
+}
+
+impl SliceData {
+    fn from_ref(s: SliceRef<'_>) -> SliceData {
+        match s {
+            SliceRef::I16(v) => SliceData::I16(v.to_vec()),
+            SliceRef::U16(v) => SliceData::U16(v.to_vec()),
+            SliceRef::F32(v) => SliceData::F32(v.to_vec()),
+            SliceRef::Rgba8(v) => SliceData::Rgba8(v.to_vec()),
+        }
+    }
+
+    pub fn as_ref(&self) -> SliceRef<'_> {
+        match self {
+            SliceData::I16(v) => SliceRef::I16(v),
+            SliceData::U16(v) => SliceRef::U16(v),
+            SliceData::F32(v) => SliceRef::F32(v),
+            SliceData::Rgba8(v) => SliceRef::Rgba8(v),
+        }
+    }
+}
+
+pub enum LoadMsg {
+    Planned(Box<SeriesPlan>),
+    Slice { k: usize, data: SliceData },
+    Done(Arc<Volume>),
+    Failed(String),
+}
+
+pub struct LoadJob {
+    pub series_uid: String,
+    pub metas: Vec<InstanceMeta>,
+    pub progress: Arc<Progress>,
+    pub rx: Receiver<LoadMsg>,
+    pub started: std::time::Instant,
+}
+
+/// Plans and loads a series; each decoded slice is sent as soon as it is ready.
+pub fn start_load(series_uid: String, metas: Vec<InstanceMeta>, ctx: egui::Context) -> LoadJob {
+    let progress = Arc::new(Progress::default());
+    // Bounded: if the UI falls behind, decoding waits instead of piling slices up in memory.
+    let (tx, rx): (SyncSender<LoadMsg>, _) = sync_channel(64);
+    let p = progress.clone();
+    let kept = metas.clone();
+    std::thread::spawn(move || {
+        let refs: Vec<&InstanceMeta> = metas.iter().collect();
+        let plan = match plan_series(&refs) {
+            Ok(plan) => plan,
+            Err(e) => {
+                let _ = tx.send(LoadMsg::Failed(e.to_string()));
+                ctx.request_repaint();
+                return;
+            }
+        };
+        p.total.store(plan.geometry.dims[2], Ordering::Relaxed);
+        if tx.send(LoadMsg::Planned(Box::new(plan.clone()))).is_err() {
+            return;
+        }
+        let sink = |k: usize, s: SliceRef<'_>, done: usize, _total: usize| {
+            p.done.store(done, Ordering::Relaxed);
+            if !p.cancel.load(Ordering::Relaxed) {
+                let _ = tx.send(LoadMsg::Slice { k, data: SliceData::from_ref(s) });
+            }
+            ctx.request_repaint();
+        };
+        let msg = match load_volume(&plan, Some(&sink)) {
+            Ok(v) => LoadMsg::Done(Arc::new(v)),
+            Err(e) => LoadMsg::Failed(e.to_string()),
+        };
+        let _ = tx.send(msg);
+        ctx.request_repaint();
+    });
+    LoadJob { series_uid, metas: kept, progress, rx, started: std::time::Instant::now() }
+}
+
+/// A 64×64 greyscale/colour preview of the middle image of each series, computed in the background.
+pub fn start_thumbnails(series: Vec<(String, PathBuf)>, ctx: egui::Context) -> Receiver<(String, egui::ColorImage)> {
+    let (tx, rx) = sync_channel(16);
+    std::thread::spawn(move || {
+        for (uid, path) in series {
+            if let Some(img) = thumbnail(&path) {
+                if tx.send((uid, img)).is_err() {
+                    return;
+                }
+                ctx.request_repaint();
+            }
+        }
+    });
+    rx
+}
+
+fn thumbnail(path: &std::path::Path) -> Option<egui::ColorImage> {
+    const SIZE: usize = 64;
+    let d = decode_file(path).ok()?;
+    let (w, h) = (d.cols, d.rows);
+    let frame = d.frames / 2;
+    let scale = (w.max(h) as f64 / SIZE as f64).max(1.0);
+    let (tw, th) = (((w as f64 / scale) as usize).max(1), ((h as f64 / scale) as usize).max(1));
+    let mut pixels = vec![egui::Color32::BLACK; tw * th];
+    if let Some(rgb) = d.rgb_frame(frame) {
+        for (n, px) in pixels.iter_mut().enumerate() {
+            let (x, y) = (((n % tw) as f64 * scale) as usize, ((n / tw) as f64 * scale) as usize);
+            let i = (y.min(h - 1) * w + x.min(w - 1)) * 3;
+            *px = egui::Color32::from_rgb(rgb[i], rgb[i + 1], rgb[i + 2]);
+        }
+    } else {
+        let mut values = vec![0f32; w * h];
+        d.grey_frame_into(frame, &mut values, |v| v as f32);
+        let mut sorted: Vec<f32> = values.iter().step_by(7).copied().collect();
+        sorted.sort_by(f32::total_cmp);
+        let lo = sorted[sorted.len() / 100];
+        let hi = sorted[sorted.len() * 99 / 100].max(lo + 1.0);
+        let invert = d.photometric == crate::dicom::Photometric::Monochrome1;
+        for (n, px) in pixels.iter_mut().enumerate() {
+            let (x, y) = (((n % tw) as f64 * scale) as usize, ((n / tw) as f64 * scale) as usize);
+            let v = values[y.min(h - 1) * w + x.min(w - 1)];
+            let g = (((v - lo) / (hi - lo)).clamp(0.0, 1.0) * 255.0) as u8;
+            *px = egui::Color32::from_gray(if invert { 255 - g } else { g });
+        }
+    }
+    Some(egui::ColorImage::new([tw, th], pixels))
+}

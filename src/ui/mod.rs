@@ -1,0 +1,58 @@
+//! The egui application: series browser, viewports, tag browser and problem list. UI state
+//! changes only on the UI thread; scanning and decoding run in `jobs`.
+
+mod app;
+mod browser;
+pub mod fonts;
+pub mod i18n;
+mod jobs;
+mod problems;
+mod tags;
+mod toolbar;
+mod viewer;
+mod viewport;
+
+pub use app::{Layout, SumiApp};
+pub use i18n::{Lang, tr};
+
+use std::path::PathBuf;
+
+use eframe::egui;
+
+/// Opens the main window on `paths`, or on the bundled demo study when none are given.
+pub fn run(paths: Vec<PathBuf>) -> Result<(), String> {
+    let mut options = eframe::NativeOptions {
+        viewport: egui::ViewportBuilder::default()
+            .with_inner_size([1560.0, 960.0])
+            .with_min_inner_size([800.0, 500.0])
+            .with_title("sumi")
+            .with_drag_and_drop(true),
+        renderer: eframe::Renderer::Wgpu,
+        ..Default::default()
+    };
+    options.wgpu_options.wgpu_setup = crate::render::wgpu_setup();
+    eframe::run_native(
+        "sumi",
+        options,
+        Box::new(move |cc| {
+            let mut app = SumiApp::new(cc);
+            if paths.is_empty() {
+                app.open_demo();
+            } else {
+                app.open_paths(paths);
+            }
+            Ok(Box::new(app))
+        }),
+    )
+    .map_err(|e| e.to_string())
+}
+
+/// Where sumi keeps its own data (the demo study, logs): the platform data dir, or $SUMI_DATA_DIR.
+pub fn data_dir() -> PathBuf {
+    if let Ok(dir) = std::env::var("SUMI_DATA_DIR") {
+        return PathBuf::from(dir);
+    }
+    directories::ProjectDirs::from("org", "sumi", "sumi")
+        .map(|d| d.data_dir().to_path_buf())
+        .unwrap_or_else(|| std::env::temp_dir().join("sumi"))
+}

@@ -1,0 +1,340 @@
+//! The viewer: one loaded series shown in 1, 3 or 4 viewports with a shared focus point
+//! (the crosshair). Slices reach the GPU as they decode, so the first image appears early.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use eframe::egui;
+use eframe::egui_wgpu::RenderState;
+use nalgebra::Point3;
+
+use crate::dicom::InstanceMeta;
+use crate::render::gpu_volume::GpuVolume;
+use crate::render::mpr::MprResources;
+use crate::volume::stats::initial_window;
+use crate::volume::{Plane, SeriesKind, SeriesPlan, SliceView, Volume};
+
+use super::app::Layout;
+use super::i18n::{Lang, tr};
+use super::jobs::{LoadJob, LoadMsg, start_load};
+
+pub struct Loaded {
+    pub series_uid: String,
+    pub metas: Vec<InstanceMeta>,
+    pub plan: SeriesPlan,
+    pub volume: Option<Arc<Volume>>,
+    pub gpu_id: u64,
+    pub slices_uploaded: usize,
+    pub first_image: Option<Duration>,
+    pub load_time: Option<Duration>,
+}
+
+pub struct Cine {
+    pub playing: bool,
+    pub fps: f64,
+    last_step: Instant,
+}
+
+pub struct Viewer {
+    pub ctx: egui::Context,
+    render: Option<RenderState>,
+    pub loaded: Option<Loaded>,
+    job: Option<LoadJob>,
+    pub focus: Point3<f64>,
+    pub views: [SliceView; 4],
+    pub layout: Layout,
+    pub maximized: Option<usize>,
+    pub active: usize,
+    /// (centre, width) in modality units.
+    pub window: (f64, f64),
+    pub window_set_by_user: bool,
+    pub invert: bool,
+    pub cine: Cine,
+    next_gpu_id: u64,
+    /// Requested fit on the next frame (after load or reset).
+    pub fit_pending: bool,
+}
+
+impl Viewer {
+    pub fn new(render: Option<RenderState>) -> Viewer {
+        Viewer {
+            ctx: egui::Context::default(),
+            render,
+            loaded: None,
+            job: None,
+            focus: Point3::origin(),
+            views: [Plane::Axial, Plane::Coronal, Plane::Sagittal, Plane::Native].map(SliceView::new),
+            layout: Layout::OneByThree,
+            maximized: None,
+            active: 0,
+            window: (40.0, 400.0),
+            window_set_by_user: false,
+            invert: false,
+            cine: Cine { playing: false, fps: 20.0, last_step: Instant::now() },
+            next_gpu_id: 1,
+            fit_pending: true,
+        }
+    }
+
+    pub fn open(&mut self, series_uid: String, metas: Vec<InstanceMeta>) {
+        if let Some(job) = &self.job {
+            job.progress.cancel.store(true, std::sync::atomic::Ordering::Relaxed);
+        }
+        if let (Some(old), Some(rs)) = (&self.loaded, &self.render) {
+            if let Some(res) = rs.renderer.write().callback_resources.get_mut::<MprResources>() {
+                res.remove_volume(old.gpu_id);
+            }
+        }
+        self.loaded = None;
+        self.job = Some(start_load(series_uid, metas, self.ctx.clone()));
+    }
+
+    pub fn set_layout(&mut self, layout: Layout) {
+        self.layout = layout;
+        self.maximized = None;
+        self.fit_pending = true;
+    }
+
+    pub fn render_state(&self) -> Option<&RenderState> {
+        self.render.as_ref()
+    }
+
+    pub fn is_loading(&self) -> bool {
+        self.job.is_some()
+    }
+
+    pub fn load_fraction(&self) -> f32 {
+        self.job.as_ref().map_or(1.0, |j| j.progress.fraction())
+    }
+
+    pub fn loading_series(&self) -> Option<&str> {
+        self.job.as_ref().map(|j| j.series_uid.as_str())
+    }
+
+    /// Drains the load channel: creates the texture, uploads slices, stores the volume.
+    /// Returns problems to show.
+    pub fn poll(&mut self, ctx: &egui::Context) -> Vec<String> {
+        self.ctx = ctx.clone();
+        let mut problems = Vec::new();
+        let Some(job) = &self.job else {
+            self.step_cine(ctx);
+            return problems;
+        };
+        let mut finished = false;
+        while let Ok(msg) = job.rx.try_recv() {
+            match msg {
+                LoadMsg::Planned(plan) => {
+                    problems.extend(plan.problems.iter().cloned());
+                    let gpu_id = self.next_gpu_id;
+                    self.next_gpu_id += 1;
+                    if let Some(rs) = &self.render {
+                        match GpuVolume::new(&rs.device, plan.geometry.dims, plan.voxel_type) {
+                            Ok(gv) => {
+                                if let Some(res) = rs.renderer.write().callback_resources.get_mut::<MprResources>() {
+                                    res.set_volume(gpu_id, gv);
+                                }
+                            }
+                            Err(e) => problems.push(e),
+                        }
+                    }
+                    self.focus = plan.geometry.center();
+                    let native = !matches!(plan.kind, SeriesKind::Volume);
+                    if native {
+                        self.layout = Layout::One;
+                        self.views[0] = SliceView::new(Plane::Native);
+                        self.focus = plan.geometry.index_to_patient(nalgebra::Vector3::new(
+                            (plan.geometry.dims[0] as f64 - 1.0) / 2.0,
+                            (plan.geometry.dims[1] as f64 - 1.0) / 2.0,
+                            0.0,
+                        ));
+                    } else {
+                        self.views[0] = SliceView::new(Plane::Axial);
+                        if self.layout == Layout::One && self.loaded.is_none() {
+                            self.layout = Layout::OneByThree;
+                        }
+                    }
+                    self.cine.playing = matches!(plan.kind, SeriesKind::Cine { .. });
+                    if let SeriesKind::Cine { frame_time_ms } = plan.kind {
+                        self.cine.fps = (1000.0 / frame_time_ms).clamp(1.0, 120.0);
+                    }
+                    self.invert = plan.monochrome1;
+                    self.window = plan.window.unwrap_or(default_window(&plan));
+                    self.window_set_by_user = false;
+                    self.fit_pending = true;
+                    self.loaded = Some(Loaded {
+                        series_uid: job.series_uid.clone(),
+                        metas: job.metas.clone(),
+                        plan: *plan,
+                        volume: None,
+                        gpu_id,
+                        slices_uploaded: 0,
+                        first_image: None,
+                        load_time: None,
+                    });
+                }
+                LoadMsg::Slice { k, data } => {
+                    if let (Some(l), Some(rs)) = (&mut self.loaded, &self.render) {
+                        let renderer = rs.renderer.read();
+                        if let Some(gv) =
+                            renderer.callback_resources.get::<MprResources>().and_then(|r| r.volume(l.gpu_id))
+                        {
+                            gv.upload_slice(&rs.queue, k, data.as_ref());
+                        }
+                        l.slices_uploaded += 1;
+                        l.first_image.get_or_insert(job.started.elapsed());
+                    }
+                }
+                LoadMsg::Done(volume) => {
+                    if let Some(l) = &mut self.loaded {
+                        if l.plan.window.is_none() && !self.window_set_by_user {
+                            self.window = initial_window(&volume);
+                        }
+                        l.load_time = Some(job.started.elapsed());
+                        l.first_image.get_or_insert(job.started.elapsed());
+                        l.volume = Some(volume);
+                    }
+                    finished = true;
+                }
+                LoadMsg::Failed(e) => {
+                    problems.push(e);
+                    finished = true;
+                }
+            }
+        }
+        if finished {
+            if let (Some(l), Some(job)) = (&mut self.loaded, &self.job) {
+                l.series_uid = job.series_uid.clone();
+            }
+            self.job = None;
+        }
+        problems
+    }
+
+    fn step_cine(&mut self, ctx: &egui::Context) {
+        let Some(l) = &self.loaded else { return };
+        if !self.cine.playing || l.plan.geometry.dims[2] < 2 {
+            return;
+        }
+        let period = Duration::from_secs_f64(1.0 / self.cine.fps.max(1.0));
+        if self.cine.last_step.elapsed() >= period {
+            self.cine.last_step = Instant::now();
+            let g = &l.plan.geometry;
+            let k = self.current_k().unwrap_or(0);
+            let next = (k + 1) % g.dims[2];
+            let mut idx = g.patient_to_index(self.focus).unwrap_or_default();
+            idx.z = next as f64;
+            self.focus = g.index_to_patient(idx);
+        }
+        ctx.request_repaint_after(period);
+    }
+
+    /// The k index of the focus point in the loaded grid.
+    pub fn current_k(&self) -> Option<usize> {
+        let l = self.loaded.as_ref()?;
+        let idx = l.plan.geometry.patient_to_index(self.focus)?;
+        Some(idx.z.round().clamp(0.0, (l.plan.geometry.dims[2] - 1) as f64) as usize)
+    }
+
+    /// The file behind the focus slice (for the tag browser).
+    pub fn current_instance_path(&self) -> Option<PathBuf> {
+        let l = self.loaded.as_ref()?;
+        let k = self.current_k()?;
+        let f = l.plan.slices.get(k)?.as_ref()?;
+        l.plan.paths.get(f.instance).cloned()
+    }
+
+    /// The viewports visible in the current layout: (viewport index, plane).
+    pub fn visible(&self) -> Vec<usize> {
+        if let Some(m) = self.maximized {
+            return vec![m];
+        }
+        match self.layout {
+            Layout::One => vec![self.active.min(3)],
+            Layout::OneByThree => vec![0, 1, 2],
+            Layout::TwoByTwo => vec![0, 1, 2, 3],
+        }
+    }
+
+    pub fn ui(&mut self, ui: &mut egui::Ui, lang: Lang) {
+        let rect = ui.available_rect_before_wrap();
+        ui.allocate_rect(rect, egui::Sense::hover());
+        if self.loaded.is_none() {
+            let text = if self.is_loading() { tr(lang, "viewer.loading") } else { tr(lang, "viewer.no_series") };
+            ui.painter().text(
+                rect.center(),
+                egui::Align2::CENTER_CENTER,
+                text,
+                egui::FontId::proportional(18.0),
+                egui::Color32::GRAY,
+            );
+            return;
+        }
+        let visible = self.visible();
+        let rects = split(rect, visible.len(), self.layout);
+        for (&vp, r) in visible.iter().zip(rects) {
+            super::viewport::viewport(ui, self, vp, r, lang);
+        }
+        self.fit_pending = false;
+    }
+
+    pub fn status_line(&self, ui: &mut egui::Ui, lang: Lang) {
+        ui.horizontal(|ui| {
+            if let Some(job) = &self.job {
+                ui.add(egui::ProgressBar::new(job.progress.fraction()).desired_width(200.0).show_percentage());
+                ui.label(tr(lang, "viewer.loading"));
+            }
+            if let Some(l) = &self.loaded {
+                let g = &l.plan.geometry;
+                let s = g.spacing();
+                ui.label(format!("{}×{}×{}  {:.2}×{:.2}×{:.2} mm", g.dims[0], g.dims[1], g.dims[2], s[0], s[1], s[2]));
+                if let Some(t) = l.first_image {
+                    ui.label(format!("{} {:.0} ms", tr(lang, "viewer.first_image"), t.as_secs_f64() * 1000.0));
+                }
+                if let Some(t) = l.load_time {
+                    ui.label(format!("{} {:.2} s", tr(lang, "viewer.loaded_in"), t.as_secs_f64()));
+                }
+            }
+            if let Some(rs) = &self.render {
+                let info = rs.adapter.get_info();
+                ui.weak(format!("{}: {} ({:?})", tr(lang, "status.gpu"), info.name, info.backend));
+            }
+        });
+    }
+}
+
+fn default_window(plan: &SeriesPlan) -> (f64, f64) {
+    match plan.modality.as_str() {
+        "CT" => (40.0, 400.0),
+        _ if plan.voxel_type == crate::volume::VoxelType::Rgba8 => (127.5, 255.0),
+        _ => (500.0, 1000.0),
+    }
+}
+
+/// Splits the central area for the layout (1: whole; 3: side by side; 4: 2×2).
+fn split(rect: egui::Rect, n: usize, layout: Layout) -> Vec<egui::Rect> {
+    let gap = 2.0;
+    match (n, layout) {
+        (1, _) => vec![rect],
+        (3, _) => {
+            let w = (rect.width() - 2.0 * gap) / 3.0;
+            (0..3)
+                .map(|i| {
+                    egui::Rect::from_min_size(
+                        rect.min + egui::vec2(i as f32 * (w + gap), 0.0),
+                        egui::vec2(w, rect.height()),
+                    )
+                })
+                .collect()
+        }
+        _ => {
+            let (w, h) = ((rect.width() - gap) / 2.0, (rect.height() - gap) / 2.0);
+            (0..n)
+                .map(|i| {
+                    let (c, r) = ((i % 2) as f32, (i / 2) as f32);
+                    egui::Rect::from_min_size(rect.min + egui::vec2(c * (w + gap), r * (h + gap)), egui::vec2(w, h))
+                })
+                .collect()
+        }
+    }
+}

@@ -1,0 +1,14 @@
+//! Volumes: voxels in modality units plus one `Geometry` mapping index ↔ patient LPS mm.
+
+pub mod geometry;
+pub mod load;
+pub mod mpr;
+pub mod plan;
+pub mod stats;
+mod voxels;
+
+pub use geometry::{Geometry, direction_letter};
+pub use load::load_volume;
+pub use mpr::{Plane, SliceView};
+pub use plan::{FrameRef, PlanError, SeriesKind, SeriesPlan, VoxelType, plan_series};
+pub use voxels::{DisplayHints, SliceRef, Volume, Voxels};
