@@ -183,6 +183,6 @@ mod tests {
         let mut c = Canvas { data: &mut buf, width: 100, height: 20, channels: 1 };
         let b = c.draw_text(2, 3, "AB1", 2, &[255]);
         assert_eq!(b, [2, 3, (3 * 6 - 1) * 2, 14]);
-        assert!(buf.iter().any(|v| *v == 255));
+        assert!(buf.contains(&255));
     }
 }

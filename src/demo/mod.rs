@@ -24,10 +24,10 @@ pub use phantom::CtLandmarks;
 use recipe::Recipe;
 use write::SeriesInfo;
 
-/// Name of the burned-in text ground truth inside the study folder.
-pub const TRUTH_FILE: &str = "burned-in-truth.json";
+/// Burned-in text ground truth, in a hidden folder so that scans of the study skip it.
+pub const TRUTH_FILE: &str = ".sumi-demo/burned-in-truth.json";
 /// Written last; its presence (with all listed files) marks a complete study.
-pub const MANIFEST_FILE: &str = "demo-study.json";
+pub const MANIFEST_FILE: &str = ".sumi-demo/demo-study.json";
 
 /// What [`write_demo_study`] produced.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -48,9 +48,9 @@ pub enum DemoError {
     #[error("I/O error on {path}: {source}")]
     Io { path: PathBuf, source: std::io::Error },
     #[error("cannot build the file meta group for {path}: {source}")]
-    Meta { path: PathBuf, source: dicom_object::WithMetaError },
+    Meta { path: PathBuf, source: Box<dicom_object::WithMetaError> },
     #[error("cannot write DICOM file {path}: {source}")]
-    Dicom { path: PathBuf, source: dicom_object::WriteError },
+    Dicom { path: PathBuf, source: Box<dicom_object::WriteError> },
     #[error("cannot write JSON file {path}: {source}")]
     Json { path: PathBuf, source: serde_json::Error },
 }
@@ -135,6 +135,9 @@ pub fn write_demo_study(out_dir: &Path) -> Result<DemoSummary, DemoError> {
 }
 
 fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<(), DemoError> {
+    if let Some(parent) = path.parent() {
+        fs::create_dir_all(parent).map_err(io_err(parent))?;
+    }
     let mut bytes =
         serde_json::to_vec_pretty(value).map_err(|source| DemoError::Json { path: path.to_owned(), source })?;
     bytes.push(b'\n');
@@ -162,7 +165,7 @@ fn write_ct(r: &Recipe, dir: &Path) -> Result<Vec<String>, DemoError> {
             let name = file_name(ct.series_number, instance);
             let mut elements = write::common(r, &info, instance);
             elements.extend(write::ct_slice(r, &grid, k, phantom::slice_bytes(&grid, ct, k)));
-            write::write_file(r, elements, &dir.join(&name))?;
+            write::write_file(elements, &dir.join(&name))?;
             Ok(name)
         })
         .collect()
@@ -216,7 +219,7 @@ fn write_us(r: &Recipe, dir: &Path) -> Result<(Vec<String>, Vec<BurnedInText>), 
         }));
         let mut elements = write::common(r, &info, 1);
         elements.extend(write::us_image(r, &img.fan, size, frames == 1, frames, img.pixels));
-        write::write_file(r, elements, &dir.join(&name))?;
+        write::write_file(elements, &dir.join(&name))?;
         names.push(name);
     }
     Ok((names, truth))

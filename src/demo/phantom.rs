@@ -32,7 +32,7 @@ const NOSE_TIP_Z: f32 = -22.0;
 const NOSE_BOTTOM_Z: f32 = -28.0;
 const NOSE_TIP_PROTRUSION: f32 = 22.0;
 /// The brain-centre landmark (in white matter, between the lateral ventricles).
-const BRAIN_CENTRE: [f32; 3] = [0.0, 8.0, 10.0];
+const BRAIN_CENTRE: [f32; 3] = [0.0, 8.0, 20.0];
 
 fn sq(v: f32) -> f32 {
     v * v
@@ -137,12 +137,12 @@ pub fn hu(p: [f32; 3]) -> f32 {
             let lens = [e[0], e[1] - EYE_R + 3.0, e[2]];
             return if dist2(p, lens) < sq(3.5) { LENS } else { VITREOUS };
         }
-        let orbit = [e[0], e[1] + 8.0, e[2]];
+        let orbit = [e[0], e[1] + 6.0, e[2]];
         let d_orbit = dist2(p, orbit);
-        if d_orbit < sq(17.0) {
+        if d_orbit < sq(15.0) {
             return FAT;
         }
-        if d_orbit < sq(20.0) && y > e[1] {
+        if d_orbit < sq(17.5) && y > e[1] {
             return CORTICAL;
         }
     }
@@ -199,6 +199,14 @@ fn cranial(p: [f32; 3], floor: f32) -> f32 {
 /// Face, skull base, jaw and neck (below the cranial floor).
 fn below_floor(p: [f32; 3]) -> f32 {
     let [x, y, z] = p;
+    // The nasal cavity opens through the facial bones (piriform aperture).
+    if let Some(mid) = face_y(0.0, z)
+        && x.abs() < 9.0
+        && (mid + 6.0..-30.0).contains(&y)
+        && (-30.0..0.0).contains(&z)
+    {
+        return if x.abs() < 1.0 { SKIN } else { AIR }; // nasal cavity and septum
+    }
     let band = in_head(p, 5.0) && !in_head(p, 12.0);
     if band && (z > -45.0 || (z < -48.0 && y < 18.0)) {
         return CORTICAL; // facial bones and skull base above, mandible below
@@ -209,13 +217,6 @@ fn below_floor(p: [f32; 3]) -> f32 {
     }
     if ell([x.abs(), y, z], ([26.0, -40.0, -18.0], [12.0, 14.0, 12.0]), 0.0) <= 1.0 {
         return AIR; // maxillary sinuses
-    }
-    if let Some(mid) = face_y(0.0, z)
-        && x.abs() < 9.0
-        && (mid + 6.0..-30.0).contains(&y)
-        && (-30.0..0.0).contains(&z)
-    {
-        return if x.abs() < 1.0 { SKIN } else { AIR }; // nasal cavity and septum
     }
     if z < -28.0 && sq(x) + sq(y - 22.0) < sq(7.0) {
         return AIR; // pharynx

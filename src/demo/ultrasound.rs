@@ -88,8 +88,9 @@ fn smoothstep(e0: f32, e1: f32, x: f32) -> f32 {
     t * t * (3.0 - 2.0 * t)
 }
 
-/// Mean echo amplitude at lateral position `lat` and depth `d` (cm).
-fn echo(scene: Scene, lat: f32, d: f32) -> f32 {
+/// Mean echo amplitude at lateral position `lat` (cm). Body-wall layers follow the probe
+/// curvature (radial depth `d`); organs are placed in Cartesian depth `dc` so they stay round.
+fn echo(scene: Scene, lat: f32, d: f32, dc: f32) -> f32 {
     // Body wall common to both scenes: skin, fat with septa, striated muscle, fascia.
     if d < 0.3 {
         return 2.0;
@@ -104,6 +105,7 @@ fn echo(scene: Scene, lat: f32, d: f32) -> f32 {
     if d < fascia + 0.15 {
         return 2.4;
     }
+    let d = dc;
     match scene {
         Scene::Liver => {
             let cyst = (lat - 2.5).powi(2) + (d - 7.0).powi(2);
@@ -114,7 +116,7 @@ fn echo(scene: Scene, lat: f32, d: f32) -> f32 {
             if vessel < 1.0 {
                 return if vessel > 0.75 { 2.2 } else { 0.05 };
             }
-            let diaphragm = 13.0 + 0.08 * lat * lat;
+            let diaphragm = 14.0 - 0.05 * lat * lat;
             if (d - diaphragm).abs() < 0.2 {
                 return 2.8;
             }
@@ -159,7 +161,8 @@ fn render_fan(canvas: &mut Canvas, fan: &Fan, scene: Scene, seed: u64, shift_cm:
             let d = (r - fan.r_min) * fan.cm_per_px;
             let lat = dx * fan.cm_per_px;
             let moving = if d > 2.8 { shift_cm } else { 0.0 };
-            let e = echo(scene, lat, d - moving);
+            let dc = (y as f32 + 0.5 - fan.apex_y - fan.r_min) * fan.cm_per_px;
+            let e = echo(scene, lat, d - moving, dc - moving);
             // Correlated complex-Gaussian speckle on a polar lattice that moves with the tissue.
             let u = (r - moving / fan.cm_per_px) / 1.3;
             let v = theta / lateral_cell;

@@ -263,13 +263,13 @@ pub fn us_image(r: &Recipe, fan: &Fan, size: (u16, u16), rgb: bool, frames: u32,
 }
 
 /// Assembles the elements with a proper file meta group and writes the file.
-pub fn write_file(r: &Recipe, elements: Vec<El>, path: &Path) -> Result<(), DemoError> {
+pub fn write_file(elements: Vec<El>, path: &Path) -> Result<(), DemoError> {
     let meta = FileMetaTableBuilder::new()
         .transfer_syntax(uids::EXPLICIT_VR_LITTLE_ENDIAN)
         .implementation_class_uid(crate::IMPLEMENTATION_CLASS_UID)
         .implementation_version_name(crate::IMPLEMENTATION_VERSION_NAME);
     let obj = InMemDicomObject::from_element_iter(elements)
         .with_meta(meta)
-        .map_err(|source| DemoError::Meta { path: path.to_owned(), source })?;
-    obj.write_to_file(path).map_err(|source| DemoError::Dicom { path: path.to_owned(), source })
+        .map_err(|source| DemoError::Meta { path: path.to_owned(), source: Box::new(source) })?;
+    obj.write_to_file(path).map_err(|source| DemoError::Dicom { path: path.to_owned(), source: Box::new(source) })
 }

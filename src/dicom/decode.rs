@@ -3,6 +3,8 @@
 
 use std::path::Path;
 
+use dicom_core::value::{PixelFragmentSequence, PrimitiveValue, Value};
+use dicom_core::{DataElement, VR};
 use dicom_dictionary_std::tags;
 use dicom_encoding::TransferSyntaxIndex;
 use dicom_pixeldata::PixelDecoder;
@@ -160,8 +162,12 @@ pub fn decode_opened(file: &DicomFile) -> Result<DecodedFrames, DicomError> {
         attribute: "Rows/Columns",
         reason: "missing".into(),
     })?;
-    let decoded =
-        file.obj.decode_pixel_data().map_err(|e| DicomError::Decode { path: path.into(), reason: error_chain(&e) })?;
+    let marked = mark_jpeg_rgb(file, &ts_uid, &image);
+    let decoded = marked
+        .as_ref()
+        .unwrap_or(&file.obj)
+        .decode_pixel_data()
+        .map_err(|e| DicomError::Decode { path: path.into(), reason: error_chain(&e) })?;
     let rows = decoded.rows() as usize;
     let cols = decoded.columns() as usize;
     let frames = decoded.number_of_frames().max(1) as usize;
@@ -181,7 +187,10 @@ pub fn decode_opened(file: &DicomFile) -> Result<DecodedFrames, DicomError> {
     };
     let pi = decoded.photometric_interpretation().as_str().to_string();
     let planar = image.samples_per_pixel > 1 && decoded.planar_configuration() as u16 == 1;
-    let data = decoded.into_data();
+    let mut data = decoded.into_data();
+    if ts_uid == BIG_ENDIAN {
+        fix_big_endian_samples(file, &mut data, bytes);
+    }
     let pixels = rows * cols;
     let bad_len = |expected: usize| DicomError::Decode {
         path: path.into(),
@@ -212,8 +221,9 @@ pub fn decode_opened(file: &DicomFile) -> Result<DecodedFrames, DicomError> {
             (Samples::Grey { raw, format }, photometric)
         }
     } else if spp == 3 {
-        let rgb =
-            to_rgb8(&data, &pi, pixels, frames, bytes, planar).ok_or_else(|| bad_len(pixels * frames * 3 * bytes))?;
+        let bits = decoded_bits(&image, bits_allocated);
+        let rgb = to_rgb8(&data, &pi, pixels, frames, bytes, bits, planar)
+            .ok_or_else(|| bad_len(pixels * frames * 3 * bytes))?;
         (Samples::Rgb8(rgb), Photometric::Rgb)
     } else {
         return Err(DicomError::BadAttribute {
@@ -233,8 +243,74 @@ pub fn decode_opened(file: &DicomFile) -> Result<DecodedFrames, DicomError> {
     })
 }
 
+/// Stored bits per decoded sample. 1-bit data is unpacked to one byte per sample (0 or 255 from
+/// dicom-pixeldata): masking it to 1 bit gives the stored values 0 and 1.
 fn decoded_bits(image: &ImageMeta, bits_allocated: u16) -> u16 {
-    if bits_allocated == 1 { 8 } else { image.bits_stored.clamp(1, bits_allocated) }
+    if bits_allocated == 1 { 1 } else { image.bits_stored.clamp(1, bits_allocated) }
+}
+
+const BIG_ENDIAN: &str = "1.2.840.10008.1.2.2";
+
+/// dicom-pixeldata hands native pixel data over as the element's little-endian bytes. In Explicit
+/// VR Big Endian an OW value is read as 16-bit words, so 32-bit samples come out with their halves
+/// swapped; an OB value is not swapped at all. Puts every sample into little-endian order.
+fn fix_big_endian_samples(file: &DicomFile, data: &mut [u8], bytes: usize) {
+    let Some(Value::Primitive(value)) = file.obj.get(tags::PIXEL_DATA).map(|e| e.value()) else { return };
+    match value {
+        PrimitiveValue::U16(_) | PrimitiveValue::I16(_) if bytes == 4 => {
+            data.chunks_exact_mut(4).for_each(|c| c.rotate_left(2));
+        }
+        PrimitiveValue::U8(_) if bytes > 1 => data.chunks_exact_mut(bytes).for_each(<[u8]>::reverse),
+        _ => {}
+    }
+}
+
+/// JPEG processes 1, 2 and 4 (8-bit lossy).
+const JPEG_LOSSY_8BIT: [&str; 2] = ["1.2.840.10008.1.2.4.50", "1.2.840.10008.1.2.4.51"];
+/// An Adobe APP14 segment saying "no colour transform" (transform flag 0).
+const ADOBE_NO_TRANSFORM: [u8; 16] = [0xFF, 0xEE, 0, 14, b'A', b'd', b'o', b'b', b'e', 0, 100, 0, 0, 0, 0, 0];
+
+/// For Photometric Interpretation RGB the JPEG components are R, G, B with no colour transform
+/// (PS3.5 8.2.1). jpeg-decoder reads a 3-component stream without a colour-space signal
+/// (component ids other than 1,2,3 / 'R','G','B', no JFIF or Adobe marker) as YCbCr, which
+/// garbles the colours. Returns a copy whose frames start with an Adobe "no transform" marker:
+/// streams with their own JFIF marker, known component ids or Adobe marker (a later Adobe marker
+/// overrides this one) decode as before. `None` when not an RGB 8-bit lossy JPEG.
+fn mark_jpeg_rgb(file: &DicomFile, ts_uid: &str, image: &ImageMeta) -> Option<dicom_object::DefaultDicomObject> {
+    if !JPEG_LOSSY_8BIT.contains(&ts_uid) || image.samples_per_pixel != 3 || image.photometric != "RGB" {
+        return None;
+    }
+    let Value::PixelSequence(seq) = file.obj.get(tags::PIXEL_DATA)?.value() else { return None };
+    let mut fragments = Vec::with_capacity(seq.fragments().len());
+    // (old start, bytes inserted before it) of each fragment, for the basic offset table.
+    let mut shifts = Vec::with_capacity(seq.fragments().len());
+    let (mut old_pos, mut inserted) = (0u32, 0u32);
+    for fragment in seq.fragments() {
+        shifts.push((old_pos, inserted));
+        old_pos = old_pos.saturating_add(8).saturating_add(fragment.len() as u32);
+        if fragment.starts_with(&[0xFF, 0xD8]) {
+            let mut marked = Vec::with_capacity(fragment.len() + ADOBE_NO_TRANSFORM.len());
+            marked.extend_from_slice(&fragment[..2]);
+            marked.extend_from_slice(&ADOBE_NO_TRANSFORM);
+            marked.extend_from_slice(&fragment[2..]);
+            fragments.push(marked);
+            inserted += ADOBE_NO_TRANSFORM.len() as u32;
+        } else {
+            fragments.push(fragment.clone());
+        }
+    }
+    let offsets: Vec<u32> = seq
+        .offset_table()
+        .iter()
+        .map(|&o| o + shifts.iter().take_while(|(start, _)| *start <= o).last().map_or(0, |(_, shift)| *shift))
+        .collect();
+    let mut obj = file.obj.clone();
+    obj.put(DataElement::new(
+        tags::PIXEL_DATA,
+        VR::OB,
+        Value::PixelSequence(PixelFragmentSequence::new(offsets, fragments)),
+    ));
+    Some(obj)
 }
 
 fn apply_palette(raw: &[u8], format: StoredFormat, palette: &Palette) -> Vec<u8> {
@@ -248,9 +324,18 @@ fn apply_palette(raw: &[u8], format: StoredFormat, palette: &Palette) -> Vec<u8>
     out
 }
 
-/// Converts 3-sample data (RGB or YBR_FULL / YBR_FULL_422, interleaved or planar, 8 or 16 bit) to
-/// interleaved 8-bit RGB. Returns `None` if the buffer is too short.
-fn to_rgb8(data: &[u8], pi: &str, pixels: usize, frames: usize, bytes: usize, planar: bool) -> Option<Vec<u8>> {
+/// Converts 3-sample data (RGB or YBR_FULL / YBR_FULL_422, interleaved or planar, 8, 16 or 32 bit)
+/// to interleaved 8-bit RGB, keeping the top 8 of the `bits` stored bits. Returns `None` if the
+/// buffer is too short.
+fn to_rgb8(
+    data: &[u8],
+    pi: &str,
+    pixels: usize,
+    frames: usize,
+    bytes: usize,
+    bits: u16,
+    planar: bool,
+) -> Option<Vec<u8>> {
     let full = pixels * 3 * bytes;
     // Uncompressed YBR_FULL_422 stores two luma samples per chroma pair.
     if pi == "YBR_FULL_422" && bytes == 1 && data.len() < full * frames && data.len() >= pixels * 2 * frames {
@@ -267,7 +352,13 @@ fn to_rgb8(data: &[u8], pi: &str, pixels: usize, frames: usize, bytes: usize, pl
     }
     let sample = |frame: &[u8], p: usize, c: usize| -> u8 {
         let idx = if planar { c * pixels + p } else { p * 3 + c };
-        if bytes == 1 { frame[idx] } else { frame[idx * 2 + 1] }
+        if bytes == 1 {
+            return frame[idx];
+        }
+        let mut le = [0u8; 4];
+        le[..bytes].copy_from_slice(&frame[idx * bytes..(idx + 1) * bytes]);
+        let shift = u32::from(bits.clamp(8, 32)) - 8;
+        (u32::from_le_bytes(le) >> shift).min(255) as u8
     };
     let ybr = pi.starts_with("YBR_FULL");
     let mut out = Vec::with_capacity(pixels * 3 * frames);
@@ -312,6 +403,15 @@ mod tests {
     fn planar_rgb_is_interleaved() {
         // two pixels, planar: RR GG BB
         let data = [1, 2, 3, 4, 5, 6];
-        assert_eq!(to_rgb8(&data, "RGB", 2, 1, 1, true).unwrap(), vec![1, 3, 5, 2, 4, 6]);
+        assert_eq!(to_rgb8(&data, "RGB", 2, 1, 1, 8, true).unwrap(), vec![1, 3, 5, 2, 4, 6]);
+    }
+
+    #[test]
+    fn wide_rgb_samples_keep_their_top_eight_stored_bits() {
+        // one pixel of 32-bit samples (little endian), then one of 12 bits stored in 16.
+        let wide = [0x78, 0x56, 0x34, 0x12, 0, 0, 0, 0xFF, 0xFF, 0xFF, 0xFF, 0x7F];
+        assert_eq!(to_rgb8(&wide, "RGB", 1, 1, 4, 32, false).unwrap(), vec![0x12, 0xFF, 0x7F]);
+        let twelve = [0xFF, 0x0F, 0x00, 0x08, 0x10, 0x00];
+        assert_eq!(to_rgb8(&twelve, "RGB", 1, 1, 2, 12, false).unwrap(), vec![0xFF, 0x80, 0x01]);
     }
 }

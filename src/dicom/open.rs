@@ -40,7 +40,16 @@ pub fn open_dicom(path: &Path, header_only: bool) -> Result<DicomFile, DicomErro
                         tracing::warn!("{}: ignored bytes after the Pixel Data element", path.display());
                         Ok(DicomFile { path: path.into(), obj, had_file_meta: true })
                     }
-                    _ => Err(classify(path, err)),
+                    _ => match open_implicit_despite_meta(path) {
+                        Some(obj) => {
+                            tracing::warn!(
+                                "{}: data set is implicit VR although the transfer syntax is explicit",
+                                path.display()
+                            );
+                            Ok(DicomFile { path: path.into(), obj, had_file_meta: true })
+                        }
+                        None => Err(classify(path, err)),
+                    },
                 }
             } else {
                 open_raw_dataset(path)
@@ -99,6 +108,37 @@ fn open_up_to_pixel_end(path: &Path) -> Option<DefaultDicomObject> {
         from = off + 4;
     }
     None
+}
+
+/// Some writers encode the data set in Implicit VR Little Endian while the meta group names an
+/// explicit VR little-endian transfer syntax (pydicom detects and accepts this). Reads the data set
+/// as implicit VR when its first element header has no VR, keeping the meta's transfer syntax for
+/// the pixel data.
+fn open_implicit_despite_meta(path: &Path) -> Option<DefaultDicomObject> {
+    let bytes = std::fs::read(path).ok()?;
+    // The meta group is explicit VR little endian: walk its elements to find where it ends.
+    let mut at = 132;
+    while bytes.get(at..at + 2)? == [0x02, 0x00] {
+        let vr = bytes.get(at + 4..at + 6)?;
+        at += if matches!(vr, b"OB" | b"OW" | b"OF" | b"SQ" | b"UT" | b"UN") {
+            12 + u32::from_le_bytes(bytes.get(at + 8..at + 12)?.try_into().ok()?) as usize
+        } else {
+            8 + usize::from(u16::from_le_bytes(bytes.get(at + 6..at + 8)?.try_into().ok()?))
+        };
+    }
+    let head = bytes.get(at..at + 8)?;
+    if head[4].is_ascii_uppercase() && head[5].is_ascii_uppercase() {
+        return None; // explicit after all: the failure was something else
+    }
+    let meta = dicom_object::meta::FileMetaTable::from_reader(bytes.get(128..at)?).ok()?;
+    let ts = meta.transfer_syntax();
+    if matches!(ts, uids::IMPLICIT_VR_LITTLE_ENDIAN | "1.2.840.10008.1.2.2" | uids::DEFLATED_EXPLICIT_VR_LITTLE_ENDIAN)
+    {
+        return None;
+    }
+    let implicit = TransferSyntaxRegistry.get(uids::IMPLICIT_VR_LITTLE_ENDIAN)?;
+    let obj = InMemDicomObject::read_dataset_with_ts(&bytes[at..], implicit).ok()?;
+    Some(obj.with_exact_meta(meta))
 }
 
 fn classify(path: &Path, err: ReadError) -> DicomError {

@@ -42,7 +42,11 @@ pub fn list_files(roots: &[PathBuf]) -> (Vec<PathBuf>, Vec<Unreadable>) {
     let mut files = Vec::new();
     let mut problems = Vec::new();
     for root in roots {
-        for entry in walkdir::WalkDir::new(root).follow_links(true).sort_by_file_name() {
+        // Hidden files and folders (".DS_Store", "._x", ".sumi-demo/") are never images.
+        let visible = |e: &walkdir::DirEntry| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.');
+        for entry in
+            walkdir::WalkDir::new(root).follow_links(true).sort_by_file_name().into_iter().filter_entry(visible)
+        {
             match entry {
                 Ok(e) if e.file_type().is_file() => files.push(e.into_path()),
                 Ok(_) => {}

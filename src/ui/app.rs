@@ -52,7 +52,7 @@ impl SumiApp {
         };
         SumiApp {
             lang,
-            viewer: Viewer::new(render.clone()),
+            viewer: Viewer::new(cc.egui_ctx.clone(), render.clone()),
             render,
             scan: None,
             tree: Vec::new(),

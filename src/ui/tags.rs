@@ -20,6 +20,8 @@ pub struct TagRow {
     pub name: String,
     pub value: String,
     pub private: bool,
+    /// Set on the row that opens a sequence item (number from 1).
+    pub item: Option<usize>,
 }
 
 #[derive(Default)]
@@ -45,6 +47,7 @@ impl TagBrowser {
                     name: "TransferSyntaxUID".into(),
                     value: meta.transfer_syntax().trim_end_matches('\0').into(),
                     private: false,
+                    item: None,
                 });
                 flatten(&file.obj, 0, &mut self.rows);
             }
@@ -86,7 +89,10 @@ impl TagBrowser {
                 for r in &rows[range] {
                     let indent = "  ".repeat(r.depth);
                     let mono = |s: String| egui::RichText::new(s).monospace().small();
-                    ui.label(mono(format!("{indent}{}", r.tag)));
+                    match r.item {
+                        Some(n) => ui.label(mono(format!("{indent}{} {n}", tr(lang, "tags.item")))),
+                        None => ui.label(mono(format!("{indent}{}", r.tag))),
+                    };
                     ui.label(mono(r.vr.clone()));
                     let name =
                         if r.private { format!("{} ({})", r.name, tr(lang, "tags.private")) } else { r.name.clone() };
@@ -147,16 +153,18 @@ pub fn flatten(obj: &InMemDicomObject, depth: usize, rows: &mut Vec<TagRow>) {
             name,
             value,
             private,
+            item: None,
         });
         if let Value::Sequence(seq) = e.value() {
             for (i, item) in seq.items().iter().enumerate() {
                 rows.push(TagRow {
                     depth: depth + 1,
-                    tag: format!("Item {}", i + 1),
+                    tag: String::new(),
                     vr: String::new(),
                     name: String::new(),
                     value: String::new(),
                     private,
+                    item: Some(i + 1),
                 });
                 flatten(item, depth + 2, rows);
             }

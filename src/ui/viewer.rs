@@ -54,12 +54,14 @@ pub struct Viewer {
     next_gpu_id: u64,
     /// Requested fit on the next frame (after load or reset).
     pub fit_pending: bool,
+    /// Where each visible viewport was drawn last frame (for tests and tools).
+    pub viewport_rects: Vec<(usize, egui::Rect)>,
 }
 
 impl Viewer {
-    pub fn new(render: Option<RenderState>) -> Viewer {
+    pub fn new(ctx: egui::Context, render: Option<RenderState>) -> Viewer {
         Viewer {
-            ctx: egui::Context::default(),
+            ctx,
             render,
             loaded: None,
             job: None,
@@ -74,6 +76,7 @@ impl Viewer {
             cine: Cine { playing: false, fps: 20.0, last_step: Instant::now() },
             next_gpu_id: 1,
             fit_pending: true,
+            viewport_rects: Vec::new(),
         }
     }
 
@@ -272,6 +275,7 @@ impl Viewer {
         }
         let visible = self.visible();
         let rects = split(rect, visible.len(), self.layout);
+        self.viewport_rects = visible.iter().copied().zip(rects.iter().copied()).collect();
         for (&vp, r) in visible.iter().zip(rects) {
             super::viewport::viewport(ui, self, vp, r, lang);
         }

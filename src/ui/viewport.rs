@@ -194,8 +194,56 @@ fn corner_overlays(painter: &egui::Painter, rect: Rect, v: &Viewer, vp: usize, l
         view.zoom * g.spacing()[0] * 100.0
     );
     let pad = egui::vec2(6.0, 4.0);
-    painter.text(rect.left_top() + pad, Align2::LEFT_TOP, tl, font.clone(), color);
-    painter.text(rect.right_top() + egui::vec2(-pad.x, pad.y), Align2::RIGHT_TOP, tr_text, font.clone(), color);
-    painter.text(rect.left_bottom() + egui::vec2(pad.x, -pad.y), Align2::LEFT_BOTTOM, bl, font.clone(), color);
-    painter.text(rect.right_bottom() - pad, Align2::RIGHT_BOTTOM, br, font, color);
+    let max_w = rect.width() * 0.48 - pad.x;
+    corner_text(painter, rect.left_top() + pad, Align2::LEFT_TOP, &tl, &font, color, max_w);
+    corner_text(
+        painter,
+        rect.right_top() + egui::vec2(-pad.x, pad.y),
+        Align2::RIGHT_TOP,
+        &tr_text,
+        &font,
+        color,
+        max_w,
+    );
+    corner_text(painter, rect.left_bottom() + egui::vec2(pad.x, -pad.y), Align2::LEFT_BOTTOM, &bl, &font, color, max_w);
+    corner_text(painter, rect.right_bottom() - pad, Align2::RIGHT_BOTTOM, &br, &font, color, max_w);
+}
+
+/// Draws multi-line corner text, each line elided to `max_width` so corners never overlap.
+fn corner_text(
+    painter: &egui::Painter,
+    pos: Pos2,
+    align: Align2,
+    text: &str,
+    font: &FontId,
+    color: Color32,
+    max_width: f32,
+) {
+    let galleys: Vec<_> = text
+        .lines()
+        .map(|line| {
+            let mut job =
+                egui::text::LayoutJob::single_section(line.to_string(), egui::TextFormat::simple(font.clone(), color));
+            job.wrap = egui::text::TextWrapping {
+                max_width,
+                max_rows: 1,
+                break_anywhere: true,
+                overflow_character: Some('…'),
+            };
+            painter.layout_job(job)
+        })
+        .collect();
+    let height: f32 = galleys.iter().map(|g| g.size().y).sum();
+    let width = galleys.iter().map(|g| g.size().x).fold(0.0, f32::max);
+    let block = align.anchor_size(pos, egui::vec2(width, height));
+    let mut y = block.min.y;
+    for g in galleys {
+        let x = match align.x() {
+            egui::Align::Max => block.max.x - g.size().x,
+            _ => block.min.x,
+        };
+        let h = g.size().y;
+        painter.galley(Pos2::new(x, y), g, color);
+        y += h;
+    }
 }

@@ -225,7 +225,9 @@ fn spatial_stack(
     let origin = frames[0].1;
     let step = if slices.len() > 1 {
         let span = frames.last().expect("non-empty").1 - origin;
-        if irregular_found { normal * median } else { span / (slices.len() - 1) as f64 }
+        // Irregular: keep the direction the slices actually step in (a tilted stack stays sheared)
+        // with the median step measured along the normal.
+        if irregular_found { span * (median / span.dot(&normal)) } else { span / (slices.len() - 1) as f64 }
     } else {
         normal * first.spacing_between_slices.or(first.slice_thickness).filter(|t| *t > 0.0).unwrap_or(1.0)
     };

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# The whole test suite: fetch the public sample data into the cache, then run every test
+# (core, CLI, database, decoding conformance, GPU shader and UI tests on lavapipe).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/fetch-sample-data.sh
+
+# wgpu on Mesa's lavapipe when there is no GPU; a private runtime dir silences Mesa warnings.
+export WGPU_BACKEND="${WGPU_BACKEND:-vulkan}"
+export XDG_RUNTIME_DIR="${XDG_RUNTIME_DIR:-$(mktemp -d)}"
+chmod 0700 "$XDG_RUNTIME_DIR"
+
+cargo fmt --check
+# The core must build and test without the GUI.
+cargo test --no-default-features --lib
+cargo test --all-targets

@@ -1,0 +1,141 @@
+//! The slice shader against the CPU reference: a small volume rendered headless (no window) on
+//! whatever adapter wgpu finds (lavapipe in CI) must match `volume::mpr::sample_nearest` + W/L.
+#![cfg(feature = "gui")]
+
+use nalgebra::{Matrix3, Point3, Vector3, Vector4};
+use sumi::render::gpu_volume::GpuVolume;
+use sumi::render::mpr::{MprParams, MprResources};
+use sumi::render::wgpu;
+use sumi::volume::mpr::sample_nearest;
+use sumi::volume::{DisplayHints, Geometry, Plane, SeriesKind, SliceView, Volume, VoxelType, Voxels};
+
+const SIZE: u32 = 64;
+
+fn device() -> (wgpu::Device, wgpu::Queue) {
+    let instance = wgpu::Instance::new(wgpu::InstanceDescriptor::new_without_display_handle_from_env());
+    let adapter = pollster::block_on(instance.request_adapter(&wgpu::RequestAdapterOptions::default()))
+        .expect("a wgpu adapter (lavapipe: install mesa-vulkan-drivers)");
+    pollster::block_on(adapter.request_device(&sumi::render::device_descriptor(&adapter))).expect("device")
+}
+
+/// A 9×7×5 oblique volume whose voxels all differ (signed values, some negative).
+fn test_volume() -> Volume {
+    let dims = [9, 7, 5];
+    let data: Vec<i16> = (0..dims.iter().product::<usize>()).map(|n| (n as i16 * 37) % 1000 - 300).collect();
+    let rot = nalgebra::Rotation3::from_axis_angle(&Vector3::x_axis(), 0.4);
+    let axes = rot.matrix() * Matrix3::from_diagonal(&Vector3::new(1.5, 1.0, 2.5));
+    Volume {
+        geometry: Geometry { dims, origin: Point3::new(-4.0, 3.0, 10.0), axes },
+        voxels: Voxels::I16(data),
+        kind: SeriesKind::Volume,
+        display: DisplayHints { modality: "CT".into(), window: None, invert: false },
+        value_range: (-300.0, 699.0),
+        problems: vec![],
+    }
+}
+
+fn render(device: &wgpu::Device, queue: &wgpu::Queue, res: &mut MprResources, params: &MprParams) -> Vec<u8> {
+    let target = device.create_texture(&wgpu::TextureDescriptor {
+        label: None,
+        size: wgpu::Extent3d { width: SIZE, height: SIZE, depth_or_array_layers: 1 },
+        mip_level_count: 1,
+        sample_count: 1,
+        dimension: wgpu::TextureDimension::D2,
+        format: wgpu::TextureFormat::Rgba8Unorm,
+        usage: wgpu::TextureUsages::RENDER_ATTACHMENT | wgpu::TextureUsages::COPY_SRC,
+        view_formats: &[],
+    });
+    let view = target.create_view(&Default::default());
+    res.prepare(device, queue, 0, 1, params);
+    let mut encoder = device.create_command_encoder(&Default::default());
+    {
+        let mut pass = encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
+            label: None,
+            color_attachments: &[Some(wgpu::RenderPassColorAttachment {
+                view: &view,
+                depth_slice: None,
+                resolve_target: None,
+                ops: wgpu::Operations { load: wgpu::LoadOp::Clear(wgpu::Color::RED), store: wgpu::StoreOp::Store },
+            })],
+            depth_stencil_attachment: None,
+            timestamp_writes: None,
+            occlusion_query_set: None,
+            multiview_mask: None,
+        });
+        res.draw(&mut pass, 0, 1);
+    }
+    let buffer = device.create_buffer(&wgpu::BufferDescriptor {
+        label: None,
+        size: u64::from(SIZE * SIZE * 4),
+        usage: wgpu::BufferUsages::COPY_DST | wgpu::BufferUsages::MAP_READ,
+        mapped_at_creation: false,
+    });
+    encoder.copy_texture_to_buffer(
+        target.as_image_copy(),
+        wgpu::TexelCopyBufferInfo {
+            buffer: &buffer,
+            layout: wgpu::TexelCopyBufferLayout {
+                offset: 0,
+                bytes_per_row: Some(SIZE * 4),
+                rows_per_image: Some(SIZE),
+            },
+        },
+        wgpu::Extent3d { width: SIZE, height: SIZE, depth_or_array_layers: 1 },
+    );
+    queue.submit([encoder.finish()]);
+    buffer.slice(..).map_async(wgpu::MapMode::Read, |r| r.expect("map"));
+    device.poll(wgpu::PollType::wait_indefinitely()).expect("poll");
+    let out = buffer.slice(..).get_mapped_range().expect("mapped").to_vec();
+    out
+}
+
+#[test]
+fn slice_shader_matches_cpu_nearest_sampling_and_window_level() {
+    let (device, queue) = device();
+    let volume = test_volume();
+    let mut res = MprResources::new(&device, wgpu::TextureFormat::Rgba8Unorm);
+    let gv = GpuVolume::new(&device, volume.geometry.dims, VoxelType::I16).unwrap();
+    for k in 0..volume.geometry.dims[2] {
+        gv.upload_slice(&queue, k, volume.voxels.slice(k, volume.per_slice()));
+    }
+    res.set_volume(1, gv);
+    let window = (100.0, 900.0);
+    for plane in [Plane::Axial, Plane::Coronal, Plane::Sagittal, Plane::Native] {
+        let mut view = SliceView::new(plane);
+        view.zoom = view.fit_zoom(&volume.geometry, [f64::from(SIZE); 2]);
+        let focus = volume.geometry.index_to_patient(Vector3::new(4.2, 3.1, 2.2));
+        let m = view.uv_to_texcoord(&volume.geometry, focus, [f64::from(SIZE); 2]).unwrap();
+        let mut params = MprParams::new(&m, res.volume(1).unwrap(), window, false, false);
+        params.flags[1] = 1.0; // nearest, to compare with the CPU exactly
+        let pixels = render(&device, &queue, &mut res, &params);
+        let (mut inside, mut bad) = (0, Vec::new());
+        for y in 0..SIZE {
+            for x in 0..SIZE {
+                let uv = [(f64::from(x) + 0.5) / f64::from(SIZE), (f64::from(y) + 0.5) / f64::from(SIZE)];
+                let t = m * Vector4::new(uv[0], uv[1], 0.0, 1.0);
+                // Skip pixels within float rounding of a texel boundary: either side is right.
+                let dims = volume.geometry.dims;
+                let near_edge = (0..3).any(|a| {
+                    let f = t[a] * dims[a] as f64;
+                    (f - f.round()).abs() < 1e-3
+                });
+                if near_edge {
+                    continue;
+                }
+                let expected = match sample_nearest(&volume, t.xyz()) {
+                    Some(v) => {
+                        inside += 1;
+                        (((v - (window.0 - window.1 / 2.0)) / window.1).clamp(0.0, 1.0) * 255.0).round() as i32
+                    }
+                    None => 0,
+                };
+                let got = i32::from(pixels[((y * SIZE + x) * 4) as usize]);
+                if (got - expected).abs() > 1 {
+                    bad.push((plane, x, y, expected, got));
+                }
+            }
+        }
+        assert!(inside > 100, "{plane:?}: the volume must cover the view ({inside} pixels)");
+        assert!(bad.is_empty(), "{plane:?}: {} pixels differ, first {:?}", bad.len(), &bad[..bad.len().min(5)]);
+    }
+}

@@ -1,0 +1,231 @@
+//! The project database: idempotent import, counts, integrity, schema version, the append-only
+//! audit log, recorded unreadable files, and the promise that source files are never written.
+
+mod support;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+
+use sha2::{Digest, Sha256};
+use sumi::dicom::{InstanceMeta, ScanReport, decode_file, group_instances, scan_paths};
+use sumi::project::{ImportSummary, Project, audit_events, import_scan};
+use sumi::volume::{load_volume, plan_series};
+use support::StudyFixture;
+
+struct Setup {
+    _dirs: (tempfile::TempDir, tempfile::TempDir),
+    source: PathBuf,
+    db: PathBuf,
+    fixture: StudyFixture,
+    unreadable: [PathBuf; 3],
+}
+
+/// Source files in one folder, the project file in another.
+fn setup() -> Setup {
+    let source_dir = tempfile::tempdir().unwrap();
+    let db_dir = tempfile::tempdir().unwrap();
+    let fixture = support::write_study_fixture(source_dir.path());
+    let unreadable = support::write_unreadable_files(source_dir.path());
+    Setup {
+        source: source_dir.path().to_path_buf(),
+        db: db_dir.path().join("project.sumi"),
+        _dirs: (source_dir, db_dir),
+        fixture,
+        unreadable,
+    }
+}
+
+fn scan(dir: &Path) -> ScanReport {
+    scan_paths(&[dir.to_path_buf()], &|_, _| {})
+}
+
+fn import(project: &mut Project, dir: &Path, actor: &str) -> ImportSummary {
+    let report = scan(dir);
+    import_scan(project, &report, actor, &[dir.display().to_string()]).expect("import")
+}
+
+fn counts(project: &Project) -> [i64; 5] {
+    ["patients", "studies", "series", "instances", "unreadable_files"].map(|t| project.count(t).expect("count"))
+}
+
+#[test]
+fn import_counts_patients_studies_series_and_instances() {
+    let s = setup();
+    let mut project = Project::open(&s.db).unwrap();
+    let summary = import(&mut project, &s.source, "alice");
+    let f = &s.fixture;
+    assert_eq!(summary.files, f.instances + 3);
+    assert_eq!(summary.instances, f.instances);
+    assert_eq!(summary.new_instances, f.instances);
+    assert_eq!(summary.updated_instances, 0);
+    assert_eq!((summary.patients, summary.studies, summary.series), (f.patients, f.studies, f.series));
+    assert_eq!(counts(&project), [f.patients, f.studies, f.series, f.instances, 3].map(|n| n as i64));
+    assert_eq!(project.integrity_check().unwrap(), "ok");
+    assert_eq!(project.schema_version().unwrap(), 1);
+}
+
+#[test]
+fn importing_the_same_folder_twice_adds_no_rows() {
+    let s = setup();
+    let mut project = Project::open(&s.db).unwrap();
+    import(&mut project, &s.source, "alice");
+    let before = counts(&project);
+    let second = import(&mut project, &s.source, "alice");
+    assert_eq!(second.instances, s.fixture.instances, "the second scan reads every file again");
+    assert_eq!(second.new_instances, 0);
+    assert_eq!(second.updated_instances, 0);
+    assert_eq!(counts(&project), before);
+    assert_eq!(project.integrity_check().unwrap(), "ok");
+}
+
+#[test]
+fn reopening_the_project_keeps_rows_and_schema_version() {
+    let s = setup();
+    let mut project = Project::open(&s.db).unwrap();
+    import(&mut project, &s.source, "alice");
+    let before = counts(&project);
+    drop(project);
+    let mut project = Project::open(&s.db).unwrap();
+    assert_eq!(project.schema_version().unwrap(), 1);
+    assert_eq!(counts(&project), before);
+    assert_eq!(import(&mut project, &s.source, "bob").new_instances, 0);
+}
+
+#[test]
+fn moved_files_update_their_paths_without_new_rows() {
+    let s = setup();
+    let mut project = Project::open(&s.db).unwrap();
+    import(&mut project, &s.source, "alice");
+    let before = counts(&project);
+    let moved = tempfile::tempdir().unwrap();
+    for (n, f) in s.fixture.files.iter().enumerate() {
+        std::fs::copy(f, moved.path().join(format!("copy{n}.dcm"))).unwrap();
+    }
+    let summary = import(&mut project, moved.path(), "alice");
+    assert_eq!((summary.new_instances, summary.updated_instances), (0, s.fixture.instances));
+    assert_eq!(counts(&project), before);
+    let paths: Vec<String> = project
+        .conn
+        .prepare("SELECT path FROM instances")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    let root = moved.path().display().to_string();
+    assert!(paths.iter().all(|p| p.starts_with(&root)), "paths point at the new copies: {paths:?}");
+}
+
+#[test]
+fn each_import_appends_one_audit_event_with_actor_and_details() {
+    let s = setup();
+    let mut project = Project::open(&s.db).unwrap();
+    import(&mut project, &s.source, "alice");
+    import(&mut project, &s.source, "bob");
+    let events = audit_events(&project.conn).unwrap();
+    assert_eq!(events.len(), 2);
+    let root = s.source.display().to_string();
+    for (e, (actor, new)) in events.iter().zip([("alice", s.fixture.instances), ("bob", 0)]) {
+        assert_eq!(e.action, "import");
+        assert_eq!(e.actor, actor);
+        assert!(e.at.ends_with('Z') && e.at.len() == 24, "UTC timestamp: {}", e.at);
+        assert_eq!(e.details["roots"], serde_json::json!([root]));
+        assert_eq!(e.details["instances"], s.fixture.instances);
+        assert_eq!(e.details["new_instances"], new);
+        assert_eq!(e.details["unreadable"], 3);
+    }
+    assert!(events[0].id < events[1].id);
+}
+
+#[test]
+fn audit_log_refuses_update_and_delete() {
+    let s = setup();
+    let mut project = Project::open(&s.db).unwrap();
+    import(&mut project, &s.source, "alice");
+    let before = audit_events(&project.conn).unwrap();
+
+    let update = project.conn.execute("UPDATE audit_log SET actor = 'mallory'", []);
+    assert!(update.unwrap_err().to_string().contains("append-only"));
+    let delete = project.conn.execute("DELETE FROM audit_log", []);
+    assert!(delete.unwrap_err().to_string().contains("append-only"));
+
+    assert_eq!(audit_events(&project.conn).unwrap(), before, "the log is unchanged");
+    assert_eq!(project.count("audit_log").unwrap(), 1);
+}
+
+#[test]
+fn unreadable_files_are_recorded_with_kind_and_reason() {
+    let s = setup();
+    let mut project = Project::open(&s.db).unwrap();
+    let summary = import(&mut project, &s.source, "alice");
+    assert_eq!(summary.unreadable.len(), 3);
+    let rows: BTreeMap<String, (String, String)> = project
+        .conn
+        .prepare("SELECT path, kind, reason FROM unreadable_files")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, (r.get(1)?, r.get(2)?))))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    for (path, kind) in s.unreadable.iter().zip(["not_dicom", "not_dicom", "malformed"]) {
+        let key = path.display().to_string();
+        let (k, reason) = rows.get(&key).unwrap_or_else(|| panic!("{key} not recorded: {rows:?}"));
+        assert_eq!(k, kind);
+        assert!(reason.contains(&key), "reason names the file: {reason}");
+    }
+    // Seen again: still one row per file.
+    import(&mut project, &s.source, "alice");
+    assert_eq!(project.count("unreadable_files").unwrap(), 3);
+}
+
+/// Content hash, size and modification time of every file below `dir`.
+fn snapshot(dir: &Path) -> BTreeMap<PathBuf, ([u8; 32], u64, SystemTime)> {
+    walk(dir)
+        .into_iter()
+        .map(|p| {
+            let bytes = std::fs::read(&p).unwrap();
+            let meta = std::fs::metadata(&p).unwrap();
+            let hash: [u8; 32] = Sha256::digest(&bytes).into();
+            (p, (hash, meta.len(), meta.modified().unwrap()))
+        })
+        .collect()
+}
+
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() { out.extend(walk(&p)) } else { out.push(p) }
+    }
+    out
+}
+
+#[test]
+fn source_files_are_never_modified_by_import_scan_or_load() {
+    let s = setup();
+    let before = snapshot(&s.source);
+    assert_eq!(before.len(), s.fixture.instances + 3);
+
+    let mut project = Project::open(&s.db).unwrap();
+    import(&mut project, &s.source, "alice");
+    import(&mut project, &s.source, "alice");
+    let report = scan(&s.source);
+    for series in group_instances(&report.instances).iter().flat_map(|p| &p.studies).flat_map(|s| &s.series) {
+        let metas: Vec<&InstanceMeta> = series.instances.iter().map(|&i| &report.instances[i]).collect();
+        load_volume(&plan_series(&metas).unwrap(), None).unwrap();
+    }
+    for f in &s.fixture.files {
+        decode_file(f).unwrap();
+    }
+    for u in &report.unreadable {
+        assert!(decode_file(&u.path).is_err());
+    }
+    drop(project);
+
+    let after = snapshot(&s.source);
+    assert_eq!(after.keys().collect::<Vec<_>>(), before.keys().collect::<Vec<_>>(), "no file added or removed");
+    for (path, b) in &before {
+        assert_eq!(&after[path], b, "{} changed (hash, size, mtime)", path.display());
+    }
+}

@@ -1,0 +1,139 @@
+//! The viewer driven like a user would, headless on wgpu (lavapipe in CI): open the demo study,
+//! scroll slices, change window/level, switch layouts, and compare a snapshot.
+#![cfg(feature = "gui")]
+
+use std::time::{Duration, Instant};
+
+use eframe::egui;
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+use sumi::ui::{Layout, SumiApp};
+
+fn wgpu_setup() -> sumi::render::egui_wgpu::WgpuSetup {
+    let mut setup = egui_kittest::wgpu::default_wgpu_setup();
+    if let sumi::render::egui_wgpu::WgpuSetup::CreateNew(new) = &mut setup {
+        new.device_descriptor = std::sync::Arc::new(sumi::render::device_descriptor);
+    }
+    setup
+}
+
+/// Steps the UI until `done` holds (background jobs report through channels).
+fn step_until(harness: &mut Harness<'_, SumiApp>, what: &str, done: impl Fn(&SumiApp) -> bool) {
+    let start = Instant::now();
+    while !done(harness.state()) {
+        assert!(start.elapsed() < Duration::from_secs(120), "timed out waiting for {what}");
+        harness.step();
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    harness.run_steps(3);
+}
+
+fn wheel(harness: &Harness<'_, SumiApp>, pos: egui::Pos2, notches: f32) {
+    harness.hover_at(pos);
+    harness.event(egui::Event::MouseWheel {
+        unit: egui::MouseWheelUnit::Line,
+        delta: egui::vec2(0.0, notches),
+        phase: egui::TouchPhase::Move,
+        source: egui::MouseWheelSource::Unknown,
+        modifiers: egui::Modifiers::NONE,
+    });
+}
+
+#[test]
+fn demo_study_opens_scrolls_changes_window_and_switches_layout() {
+    let data = tempfile::tempdir().unwrap();
+    let demo = sumi::demo::ensure_demo_study(data.path()).unwrap();
+    let mut harness =
+        Harness::builder().with_size(egui::vec2(1400.0, 860.0)).wgpu_setup(wgpu_setup()).build_eframe(|cc| {
+            let mut app = SumiApp::new(cc);
+            app.open_paths(vec![demo.clone()]);
+            app
+        });
+    step_until(&mut harness, "the CT to load", |app| app.viewer.loaded.as_ref().is_some_and(|l| l.volume.is_some()));
+    let series = harness.state().tree.iter().flat_map(|p| &p.studies).flat_map(|s| &s.series).count();
+    assert_eq!(series, 3, "demo: CT, ultrasound image and ultrasound cine");
+    step_until(&mut harness, "thumbnails", move |app| app.thumbnails.len() == series);
+
+    let app = harness.state();
+    let loaded = app.viewer.loaded.as_ref().unwrap();
+    assert_eq!(loaded.plan.modality, "CT", "the largest series (the head CT) opens first");
+    assert_eq!(app.viewer.layout, Layout::OneByThree);
+    assert_eq!(app.viewer.viewport_rects.len(), 3);
+
+    // Wheel over the axial viewport moves one slice per notch along its normal.
+    let (_, axial) = app.viewer.viewport_rects[0];
+    let z0 = app.viewer.focus.z;
+    let step = app.viewer.views[0].slice_step(&loaded.plan.geometry);
+    for _ in 0..5 {
+        wheel(&harness, axial.center(), 1.0);
+        harness.run_steps(2);
+    }
+    let dz = harness.state().viewer.focus.z - z0;
+    assert!((dz - 5.0 * step).abs() < 1e-6, "5 notches moved {dz} mm, expected {}", 5.0 * step);
+
+    // Window/level: a preset, then a right-drag (wider window, higher level).
+    harness.get_by_label("Bone").click();
+    harness.run_steps(2);
+    assert_eq!(harness.state().viewer.window, (600.0, 2800.0));
+    harness.get_by_label("Brain").click();
+    harness.run_steps(2);
+    let before = harness.state().viewer.window;
+    let p = axial.center();
+    harness.event(egui::Event::PointerMoved(p));
+    harness.event(egui::Event::PointerButton {
+        pos: p,
+        button: egui::PointerButton::Secondary,
+        pressed: true,
+        modifiers: egui::Modifiers::NONE,
+    });
+    harness.step();
+    for i in 1..=10 {
+        harness.event(egui::Event::PointerMoved(p + egui::vec2(4.0 * i as f32, 2.0 * i as f32)));
+        harness.step();
+    }
+    harness.event(egui::Event::PointerButton {
+        pos: p + egui::vec2(40.0, 20.0),
+        button: egui::PointerButton::Secondary,
+        pressed: false,
+        modifiers: egui::Modifiers::NONE,
+    });
+    harness.run_steps(2);
+    let after = harness.state().viewer.window;
+    assert!(after.1 > before.1 && after.0 > before.0, "right-drag changes W/L: {before:?} → {after:?}");
+
+    // Layout 2×2 shows four viewports.
+    harness.get_by_label("2×2").click();
+    harness.run_steps(3);
+    assert_eq!(harness.state().viewer.layout, Layout::TwoByTwo);
+    assert_eq!(harness.state().viewer.viewport_rects.len(), 4);
+    harness.get_by_label("1×3").click();
+    harness.get_by_label("Brain").click();
+    harness.run_steps(3);
+
+    // Timings and the adapter name vary between runs (and so do their widths): mask the status
+    // bar from the first of them to the right edge.
+    let varying: Vec<egui::Rect> = ["first image", "loaded in", "GPU:"]
+        .iter()
+        .flat_map(|label| harness.query_all_by_label_contains(label).map(|n| n.rect()).collect::<Vec<_>>())
+        .collect();
+    let mut mask = varying.iter().fold(egui::Rect::NOTHING, |a, r| a.union(*r));
+    mask.max.x = 1400.0;
+    harness.mask(mask);
+    harness.snapshot("viewer_demo_ct");
+}
+
+#[test]
+fn language_switches_to_japanese_at_run_time() {
+    let mut harness = Harness::builder()
+        .with_size(egui::vec2(1000.0, 600.0))
+        .wgpu_setup(wgpu_setup())
+        .build_eframe(|cc| SumiApp::new(cc));
+    harness.run_steps(2);
+    harness.get_by_label("Language").click();
+    harness.run_steps(2);
+    harness.get_by_label("日本語").click();
+    harness.run_steps(3);
+    assert_eq!(harness.state().lang, sumi::ui::Lang::Ja);
+    assert!(harness.query_by_label("ファイル").is_some(), "menus are translated");
+    assert!(harness.query_by_label("シリーズ").is_some(), "the browser title is translated");
+}
