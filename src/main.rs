@@ -54,6 +54,8 @@ enum BenchCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Open DIR in the GUI, print the time to first image and to full load as JSON, and exit.
+    Gui { dir: PathBuf },
 }
 
 fn main() -> ExitCode {
@@ -67,6 +69,7 @@ fn main() -> ExitCode {
         Some(Command::Import { paths, project, user }) => cli::import(&paths, &project, user),
         Some(Command::Info { paths, json }) => cli::info(&paths, json),
         Some(Command::Bench { what: BenchCommand::Load { dir, json } }) => cli::bench_load(&dir, json),
+        Some(Command::Bench { what: BenchCommand::Gui { dir } }) => cli::bench_gui(dir),
         Some(Command::Demo { out }) => cli::demo(&out),
     };
     match result {

@@ -28,6 +28,19 @@ pub fn gui(paths: Vec<PathBuf>) -> CliResult {
     }
 }
 
+pub fn bench_gui(dir: PathBuf) -> CliResult {
+    #[cfg(feature = "gui")]
+    {
+        sumi::ui::run_with(vec![dir], true)?;
+        Ok(ExitCode::SUCCESS)
+    }
+    #[cfg(not(feature = "gui"))]
+    {
+        let _ = dir;
+        Err("this sumi was built without the GUI (feature `gui`)".into())
+    }
+}
+
 pub fn import(paths: &[PathBuf], project_path: &Path, user: Option<String>) -> CliResult {
     let scan = scan_paths(paths, &|_, _| {});
     let mut project = Project::open(project_path)?;

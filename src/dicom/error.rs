@@ -20,6 +20,8 @@ pub enum DicomError {
     NoPixelData { path: PathBuf },
     #[error("{path}: cannot decode pixel data: {reason}")]
     Decode { path: PathBuf, reason: String },
+    #[error("cancelled")]
+    Cancelled,
     #[error("{path}: {attribute} is missing or invalid: {reason}")]
     BadAttribute { path: PathBuf, attribute: &'static str, reason: String },
 }
@@ -35,11 +37,14 @@ impl DicomError {
             DicomError::NoPixelData { .. } => "no_pixel_data",
             DicomError::Decode { .. } => "decode",
             DicomError::BadAttribute { .. } => "bad_attribute",
+            DicomError::Cancelled => "cancelled",
         }
     }
 
+    /// The file the error is about (empty for `Cancelled`).
     pub fn path(&self) -> &std::path::Path {
         match self {
+            DicomError::Cancelled => std::path::Path::new(""),
             DicomError::Io { path, .. }
             | DicomError::NotDicom { path, .. }
             | DicomError::Malformed { path, .. }

@@ -61,7 +61,19 @@ impl GpuVolume {
     }
 
     /// Uploads k-slice `k`. Converts to f32 only when the device lacks 16-bit norm formats.
+    /// A slice of the wrong size or type for this texture is ignored (logged), never uploaded.
     pub fn upload_slice(&self, queue: &wgpu::Queue, k: usize, slice: SliceRef<'_>) {
+        let per_slice = (self.dims[0] * self.dims[1]) as usize;
+        let (len, fits) = match slice {
+            SliceRef::I16(s) => (s.len(), !self.color && self.format != wgpu::TextureFormat::R16Unorm),
+            SliceRef::U16(s) => (s.len(), !self.color && self.format != wgpu::TextureFormat::R16Snorm),
+            SliceRef::F32(s) => (s.len(), self.format == wgpu::TextureFormat::R32Float),
+            SliceRef::Rgba8(s) => (s.len() / 4, self.color),
+        };
+        if len != per_slice || !fits || k >= self.dims[2] as usize {
+            tracing::error!("slice {k} ({len} voxels) does not fit the {:?} volume texture", self.format);
+            return;
+        }
         let owned: Vec<f32>;
         let bytes: &[u8] = match (slice, self.format) {
             (SliceRef::I16(s), wgpu::TextureFormat::R16Snorm) => bytemuck::cast_slice(s),

@@ -37,6 +37,11 @@ pub struct SumiApp {
     pub show_tags: bool,
     /// Series to open as soon as the scan finishes (the largest one by default).
     auto_open: bool,
+    /// When the user last opened files (start of the time-to-first-image clock).
+    opened_at: std::time::Instant,
+    first_painted: Option<std::time::Duration>,
+    /// `sumi bench gui`: print the timings as JSON and close once the series has loaded.
+    pub bench_exit: bool,
 }
 
 impl SumiApp {
@@ -63,6 +68,9 @@ impl SumiApp {
             tags: TagBrowser::default(),
             show_tags: false,
             auto_open: true,
+            opened_at: std::time::Instant::now(),
+            first_painted: None,
+            bench_exit: false,
         }
     }
 
@@ -76,6 +84,8 @@ impl SumiApp {
 
     pub fn open_paths(&mut self, paths: Vec<PathBuf>) {
         self.auto_open = true;
+        self.opened_at = std::time::Instant::now();
+        self.first_painted = None;
         self.scan_job = Some(start_scan(paths, self.viewer.ctx.clone()));
     }
 
@@ -175,6 +185,27 @@ impl SumiApp {
     }
 }
 
+impl SumiApp {
+    /// Records when the first slice was on screen; in bench mode prints timings and closes.
+    fn bench_timings(&mut self, ctx: &egui::Context) {
+        let Some(l) = &self.viewer.loaded else { return };
+        if self.first_painted.is_none() && l.slices_uploaded > 0 {
+            self.first_painted = Some(self.opened_at.elapsed());
+        }
+        if self.bench_exit && l.volume.is_some() {
+            let report = serde_json::json!({
+                "dims": l.plan.geometry.dims,
+                "first_image_seconds": self.first_painted.map(|d| d.as_secs_f64()),
+                "loaded_seconds": self.opened_at.elapsed().as_secs_f64(),
+                "load_job_first_slice_seconds": l.first_image.map(|d| d.as_secs_f64()),
+            });
+            println!("{report}");
+            self.bench_exit = false;
+            ctx.send_viewport_cmd(egui::ViewportCommand::Close);
+        }
+    }
+}
+
 impl eframe::App for SumiApp {
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
         let ctx = ui.ctx().clone();
@@ -204,5 +235,6 @@ impl eframe::App for SumiApp {
         }
         egui::Panel::bottom("status").show(ui, |ui| self.viewer.status_line(ui, lang));
         egui::CentralPanel::default().show(ui, |ui| self.viewer.ui(ui, lang));
+        self.bench_timings(&ctx);
     }
 }

@@ -9,7 +9,7 @@ use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use eframe::egui;
 
 use crate::dicom::{InstanceMeta, ScanReport, decode_file, scan_paths};
-use crate::volume::{SeriesPlan, SliceRef, Volume, load_volume, plan_series};
+use crate::volume::{SeriesPlan, SliceRef, Volume, load_volume_cancellable, plan_series};
 
 /// Progress of a job, readable from the UI thread.
 #[derive(Default)]
@@ -58,6 +58,16 @@ pub enum SliceData {
 }
 
 impl SliceData {
+    pub fn voxel_type(&self) -> crate::volume::VoxelType {
+        use crate::volume::VoxelType;
+        match self {
+            SliceData::I16(_) => VoxelType::I16,
+            SliceData::U16(_) => VoxelType::U16,
+            SliceData::F32(_) => VoxelType::F32,
+            SliceData::Rgba8(_) => VoxelType::Rgba8,
+        }
+    }
+
     fn from_ref(s: SliceRef<'_>) -> SliceData {
         match s {
             SliceRef::I16(v) => SliceData::I16(v.to_vec()),
@@ -120,7 +130,7 @@ pub fn start_load(series_uid: String, metas: Vec<InstanceMeta>, ctx: egui::Conte
             }
             ctx.request_repaint();
         };
-        let msg = match load_volume(&plan, Some(&sink)) {
+        let msg = match load_volume_cancellable(&plan, Some(&sink), &p.cancel) {
             Ok(v) => LoadMsg::Done(Arc::new(v)),
             Err(e) => LoadMsg::Failed(e.to_string()),
         };

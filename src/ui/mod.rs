@@ -21,6 +21,11 @@ use eframe::egui;
 
 /// Opens the main window on `paths`, or on the bundled demo study when none are given.
 pub fn run(paths: Vec<PathBuf>) -> Result<(), String> {
+    run_with(paths, false)
+}
+
+/// `bench_exit`: print time-to-first-image as JSON and close once loaded (`sumi bench gui`).
+pub fn run_with(paths: Vec<PathBuf>, bench_exit: bool) -> Result<(), String> {
     let mut options = eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default()
             .with_inner_size([1560.0, 960.0])
@@ -36,6 +41,7 @@ pub fn run(paths: Vec<PathBuf>) -> Result<(), String> {
         options,
         Box::new(move |cc| {
             let mut app = SumiApp::new(cc);
+            app.bench_exit = bench_exit;
             if paths.is_empty() {
                 app.open_demo();
             } else {

@@ -178,11 +178,20 @@ impl Viewer {
                 }
                 LoadMsg::Slice { k, data } => {
                     if let (Some(l), Some(rs)) = (&mut self.loaded, &self.render) {
-                        let renderer = rs.renderer.read();
-                        if let Some(gv) =
-                            renderer.callback_resources.get::<MprResources>().and_then(|r| r.volume(l.gpu_id))
-                        {
-                            gv.upload_slice(&rs.queue, k, data.as_ref());
+                        let mut renderer = rs.renderer.write();
+                        if let Some(res) = renderer.callback_resources.get_mut::<MprResources>() {
+                            // The loader falls back from i16 to f32 when a value does not fit:
+                            // the texture follows the data type.
+                            if data.voxel_type() != l.plan.voxel_type {
+                                l.plan.voxel_type = data.voxel_type();
+                                match GpuVolume::new(&rs.device, l.plan.geometry.dims, l.plan.voxel_type) {
+                                    Ok(gv) => res.set_volume(l.gpu_id, gv),
+                                    Err(e) => problems.push(e),
+                                }
+                            }
+                            if let Some(gv) = res.volume(l.gpu_id) {
+                                gv.upload_slice(&rs.queue, k, data.as_ref());
+                            }
                         }
                         l.slices_uploaded += 1;
                         l.first_image.get_or_insert(job.started.elapsed());
@@ -200,7 +209,9 @@ impl Viewer {
                     finished = true;
                 }
                 LoadMsg::Failed(e) => {
-                    problems.push(e);
+                    if !job.progress.cancel.load(std::sync::atomic::Ordering::Relaxed) {
+                        problems.push(e);
+                    }
                     finished = true;
                 }
             }

@@ -15,15 +15,26 @@ pub type SliceSink<'a> = &'a (dyn Fn(usize, SliceRef<'_>, usize, usize) + Sync);
 
 /// Loads the whole series. Fails on the first file that cannot be decoded (naming it).
 pub fn load_volume(plan: &SeriesPlan, sink: Option<SliceSink<'_>>) -> Result<Volume, DicomError> {
+    load_volume_cancellable(plan, sink, &AtomicBool::new(false))
+}
+
+/// As `load_volume`; setting `cancel` stops the workers at the next file (`DicomError::Cancelled`).
+/// Files decode middle slice first, so a viewer streaming the slices shows the centre early.
+pub fn load_volume_cancellable(
+    plan: &SeriesPlan,
+    sink: Option<SliceSink<'_>>,
+    cancel: &AtomicBool,
+) -> Result<Volume, DicomError> {
+    let ctl = Control { sink, cancel };
     let voxels = match plan.voxel_type {
-        VoxelType::I16 => match load_grey::<i16>(plan, sink)? {
+        VoxelType::I16 => match load_grey::<i16>(plan, &ctl)? {
             Some(v) => Voxels::I16(v),
             // A value did not fit i16 (optimistic choice for unsigned CT): reload exactly as f32.
-            None => Voxels::F32(load_grey::<f32>(plan, sink)?.expect("f32 never clips")),
+            None => Voxels::F32(load_grey::<f32>(plan, &ctl)?.expect("f32 never clips")),
         },
-        VoxelType::U16 => Voxels::U16(load_grey::<u16>(plan, sink)?.expect("range checked by plan")),
-        VoxelType::F32 => Voxels::F32(load_grey::<f32>(plan, sink)?.expect("f32 never clips")),
-        VoxelType::Rgba8 => Voxels::Rgba8(load_rgba(plan, sink)?),
+        VoxelType::U16 => Voxels::U16(load_grey::<u16>(plan, &ctl)?.expect("range checked by plan")),
+        VoxelType::F32 => Voxels::F32(load_grey::<f32>(plan, &ctl)?.expect("f32 never clips")),
+        VoxelType::Rgba8 => Voxels::Rgba8(load_rgba(plan, &ctl)?),
     };
     let value_range = value_range(&voxels);
     Ok(Volume {
@@ -34,6 +45,19 @@ pub fn load_volume(plan: &SeriesPlan, sink: Option<SliceSink<'_>>) -> Result<Vol
         value_range,
         problems: plan.problems.clone(),
     })
+}
+
+struct Control<'a> {
+    sink: Option<SliceSink<'a>>,
+    cancel: &'a AtomicBool,
+}
+
+/// Jobs ordered by distance of their first slice from the middle (centre first).
+fn centre_first<T>(plan: &SeriesPlan, targets: Vec<Vec<(u32, usize, T)>>) -> Vec<(usize, Vec<(u32, usize, T)>)> {
+    let mid = plan.geometry.dims[2] / 2;
+    let mut jobs: Vec<(usize, Vec<(u32, usize, T)>)> = targets.into_iter().enumerate().collect();
+    jobs.sort_by_key(|(_, frames)| frames.first().map_or(usize::MAX, |f| f.1.abs_diff(mid)));
+    jobs
 }
 
 /// A grey voxel type that modality values are converted into.
@@ -94,10 +118,7 @@ fn split_targets<'a, T>(plan: &SeriesPlan, buf: &'a mut [T], per_slice: usize) -
         .collect()
 }
 
-fn load_grey<T: GreyVoxel + Default>(
-    plan: &SeriesPlan,
-    sink: Option<SliceSink<'_>>,
-) -> Result<Option<Vec<T>>, DicomError> {
+fn load_grey<T: GreyVoxel + Default>(plan: &SeriesPlan, ctl: &Control<'_>) -> Result<Option<Vec<T>>, DicomError> {
     let [nx, ny, nz] = plan.geometry.dims;
     let per_slice = nx * ny;
     let clipped = AtomicBool::new(false);
@@ -105,9 +126,12 @@ fn load_grey<T: GreyVoxel + Default>(
     let mut buf = vec![background; per_slice * nz];
     let done = AtomicUsize::new(0);
     let targets = split_targets(plan, &mut buf, per_slice);
-    targets.into_par_iter().enumerate().try_for_each(|(instance, frames)| -> Result<(), DicomError> {
+    centre_first(plan, targets).into_par_iter().try_for_each(|(instance, frames)| -> Result<(), DicomError> {
         if frames.is_empty() {
             return Ok(());
+        }
+        if ctl.cancel.load(Ordering::Relaxed) {
+            return Err(DicomError::Cancelled);
         }
         let path = &plan.paths[instance];
         let decoded = decode_file(path)?;
@@ -121,7 +145,7 @@ fn load_grey<T: GreyVoxel + Default>(
             }
             decoded.grey_frame_into(frame as usize, out, |v| T::from_modality(v, &clipped));
             let n = done.fetch_add(1, Ordering::Relaxed) + 1;
-            if let Some(sink) = sink {
+            if let Some(sink) = ctl.sink {
                 sink(k, T::slice_ref(out), n, nz);
             }
         }
@@ -130,15 +154,18 @@ fn load_grey<T: GreyVoxel + Default>(
     Ok((!clipped.load(Ordering::Relaxed)).then_some(buf))
 }
 
-fn load_rgba(plan: &SeriesPlan, sink: Option<SliceSink<'_>>) -> Result<Vec<u8>, DicomError> {
+fn load_rgba(plan: &SeriesPlan, ctl: &Control<'_>) -> Result<Vec<u8>, DicomError> {
     let [nx, ny, nz] = plan.geometry.dims;
     let per_slice = nx * ny;
     let mut buf = vec![0u8; per_slice * nz * 4];
     let done = AtomicUsize::new(0);
     let targets = split_targets(plan, &mut buf, per_slice * 4);
-    targets.into_par_iter().enumerate().try_for_each(|(instance, frames)| -> Result<(), DicomError> {
+    centre_first(plan, targets).into_par_iter().try_for_each(|(instance, frames)| -> Result<(), DicomError> {
         if frames.is_empty() {
             return Ok(());
+        }
+        if ctl.cancel.load(Ordering::Relaxed) {
+            return Err(DicomError::Cancelled);
         }
         let path = &plan.paths[instance];
         let decoded = decode_file(path)?;
@@ -149,7 +176,7 @@ fn load_rgba(plan: &SeriesPlan, sink: Option<SliceSink<'_>>) -> Result<Vec<u8>, 
                 o.copy_from_slice(&[i[0], i[1], i[2], 255]);
             }
             let n = done.fetch_add(1, Ordering::Relaxed) + 1;
-            if let Some(sink) = sink {
+            if let Some(sink) = ctl.sink {
                 sink(k, SliceRef::Rgba8(out), n, nz);
             }
         }

@@ -8,7 +8,7 @@ pub mod stats;
 mod voxels;
 
 pub use geometry::{Geometry, direction_letter};
-pub use load::load_volume;
+pub use load::{load_volume, load_volume_cancellable};
 pub use mpr::{Plane, SliceView};
 pub use plan::{FrameRef, PlanError, SeriesKind, SeriesPlan, VoxelType, plan_series};
 pub use voxels::{DisplayHints, SliceRef, Volume, Voxels};
