@@ -85,8 +85,8 @@ fn render(device: &wgpu::Device, queue: &wgpu::Queue, res: &mut MprResources, pa
     queue.submit([encoder.finish()]);
     buffer.slice(..).map_async(wgpu::MapMode::Read, |r| r.expect("map"));
     device.poll(wgpu::PollType::wait_indefinitely()).expect("poll");
-    let out = buffer.slice(..).get_mapped_range().expect("mapped").to_vec();
-    out
+
+    buffer.slice(..).get_mapped_range().expect("mapped").to_vec()
 }
 
 #[test]

@@ -97,13 +97,12 @@ fn open_up_to_pixel_end(path: &Path) -> Option<DefaultDicomObject> {
         } else {
             Some(off + header + len as usize).filter(|&e| e <= bytes.len())
         };
-        if let Some(end) = end {
-            if let Ok(obj) = OpenFileOptions::new()
+        if let Some(end) = end
+            && let Ok(obj) = OpenFileOptions::new()
                 .read_preamble(dicom_object::file::ReadPreamble::Never)
                 .from_reader(&bytes[128..end])
-            {
-                return Some(obj);
-            }
+        {
+            return Some(obj);
         }
         from = off + 4;
     }

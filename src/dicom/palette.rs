@@ -52,7 +52,7 @@ impl Palette {
             if values.is_empty() {
                 return Err("palette data is empty".into());
             }
-            let shift = if bits > 8 { bits - 8 } else { 0 };
+            let shift = bits.saturating_sub(8);
             rgb[c] = values.iter().map(|&v| (u32::from(v) >> shift).min(255) as u8).collect();
         }
         Ok(Palette { first_mapped, rgb })

@@ -90,27 +90,27 @@ impl SumiApp {
     }
 
     fn poll_jobs(&mut self, ctx: &egui::Context) {
-        if let Some(job) = &self.scan_job {
-            if let Ok(report) = job.rx.try_recv() {
-                self.scan_job = None;
-                for u in &report.unreadable {
-                    self.problems.push(u.reason.clone());
-                }
-                self.tree = group_instances(&report.instances);
-                let thumbs: Vec<(String, PathBuf)> = self
-                    .tree
-                    .iter()
-                    .flat_map(|p| &p.studies)
-                    .flat_map(|s| &s.series)
-                    .map(|s| (s.series_uid.clone(), report.instances[s.instances[s.instances.len() / 2]].path.clone()))
-                    .collect();
-                self.thumb_rx = Some(start_thumbnails(thumbs, ctx.clone()));
-                self.scan = Some(report);
-                if self.auto_open {
-                    self.auto_open = false;
-                    if let Some(uid) = self.largest_series() {
-                        self.open_series(&uid);
-                    }
+        if let Some(job) = &self.scan_job
+            && let Ok(report) = job.rx.try_recv()
+        {
+            self.scan_job = None;
+            for u in &report.unreadable {
+                self.problems.push(u.reason.clone());
+            }
+            self.tree = group_instances(&report.instances);
+            let thumbs: Vec<(String, PathBuf)> = self
+                .tree
+                .iter()
+                .flat_map(|p| &p.studies)
+                .flat_map(|s| &s.series)
+                .map(|s| (s.series_uid.clone(), report.instances[s.instances[s.instances.len() / 2]].path.clone()))
+                .collect();
+            self.thumb_rx = Some(start_thumbnails(thumbs, ctx.clone()));
+            self.scan = Some(report);
+            if self.auto_open {
+                self.auto_open = false;
+                if let Some(uid) = self.largest_series() {
+                    self.open_series(&uid);
                 }
             }
         }

@@ -64,16 +64,16 @@ pub fn browser(ui: &mut egui::Ui, app: &mut SumiApp) {
                     }
                 });
         }
-        if let Some(scan) = &app.scan {
-            if !scan.unreadable.is_empty() {
-                ui.separator();
-                egui::CollapsingHeader::new(format!("{} ({})", tr(lang, "browser.unreadable"), scan.unreadable.len()))
-                    .show(ui, |ui| {
-                        for u in &scan.unreadable {
-                            ui.label(egui::RichText::new(&u.reason).small().color(ui.visuals().warn_fg_color));
-                        }
-                    });
-            }
+        if let Some(scan) = &app.scan
+            && !scan.unreadable.is_empty()
+        {
+            ui.separator();
+            egui::CollapsingHeader::new(format!("{} ({})", tr(lang, "browser.unreadable"), scan.unreadable.len()))
+                .show(ui, |ui| {
+                    for u in &scan.unreadable {
+                        ui.label(egui::RichText::new(&u.reason).small().color(ui.visuals().warn_fg_color));
+                    }
+                });
         }
     });
     if let Some(uid) = open {

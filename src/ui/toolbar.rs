@@ -28,17 +28,17 @@ pub fn toolbar(ui: &mut egui::Ui, v: &mut Viewer, lang: Lang) {
             }
         }
         let header = v.loaded.as_ref().and_then(|l| l.plan.window);
-        if let Some(w) = header {
-            if ui.small_button(tr(lang, "toolbar.header")).clicked() {
-                v.window = w;
-            }
+        if let Some(w) = header
+            && ui.small_button(tr(lang, "toolbar.header")).clicked()
+        {
+            v.window = w;
         }
         let volume = v.loaded.as_ref().and_then(|l| l.volume.clone());
-        if let Some(vol) = volume {
-            if ui.small_button(tr(lang, "toolbar.auto")).clicked() {
-                v.window = auto_window(&vol);
-                v.window_set_by_user = true;
-            }
+        if let Some(vol) = volume
+            && ui.small_button(tr(lang, "toolbar.auto")).clicked()
+        {
+            v.window = auto_window(&vol);
+            v.window_set_by_user = true;
         }
         ui.checkbox(&mut v.invert, tr(lang, "toolbar.invert"));
         ui.separator();

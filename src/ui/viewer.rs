@@ -54,6 +54,8 @@ pub struct Viewer {
     next_gpu_id: u64,
     /// Requested fit on the next frame (after load or reset).
     pub fit_pending: bool,
+    /// Views the user zoomed or panned keep their zoom; the others re-fit when their size changes.
+    pub manual_zoom: [bool; 4],
     /// Where each visible viewport was drawn last frame (for tests and tools).
     pub viewport_rects: Vec<(usize, egui::Rect)>,
 }
@@ -77,6 +79,7 @@ impl Viewer {
             next_gpu_id: 1,
             fit_pending: true,
             viewport_rects: Vec::new(),
+            manual_zoom: [false; 4],
         }
     }
 
@@ -84,10 +87,10 @@ impl Viewer {
         if let Some(job) = &self.job {
             job.progress.cancel.store(true, std::sync::atomic::Ordering::Relaxed);
         }
-        if let (Some(old), Some(rs)) = (&self.loaded, &self.render) {
-            if let Some(res) = rs.renderer.write().callback_resources.get_mut::<MprResources>() {
-                res.remove_volume(old.gpu_id);
-            }
+        if let (Some(old), Some(rs)) = (&self.loaded, &self.render)
+            && let Some(res) = rs.renderer.write().callback_resources.get_mut::<MprResources>()
+        {
+            res.remove_volume(old.gpu_id);
         }
         self.loaded = None;
         self.job = Some(start_load(series_uid, metas, self.ctx.clone()));
@@ -145,6 +148,8 @@ impl Viewer {
                     let native = !matches!(plan.kind, SeriesKind::Volume);
                     if native {
                         self.layout = Layout::One;
+                        self.active = 0;
+                        self.maximized = None;
                         self.views[0] = SliceView::new(Plane::Native);
                         self.focus = plan.geometry.index_to_patient(nalgebra::Vector3::new(
                             (plan.geometry.dims[0] as f64 - 1.0) / 2.0,
@@ -165,6 +170,7 @@ impl Viewer {
                     self.window = plan.window.unwrap_or(default_window(&plan));
                     self.window_set_by_user = false;
                     self.fit_pending = true;
+                    self.manual_zoom = [false; 4];
                     self.loaded = Some(Loaded {
                         series_uid: job.series_uid.clone(),
                         metas: job.metas.clone(),

@@ -24,8 +24,11 @@ pub fn viewport(ui: &mut egui::Ui, v: &mut Viewer, vp: usize, rect: Rect, lang: 
     let gpu_id = loaded.gpu_id;
     let size = [f64::from(rect.width()), f64::from(rect.height())];
     if v.fit_pending || v.views[vp].zoom <= 0.0 {
-        v.views[vp].zoom = v.views[vp].fit_zoom(&g, size);
+        v.manual_zoom[vp] = false;
         v.views[vp].pan = nalgebra::Vector2::zeros();
+    }
+    if !v.manual_zoom[vp] {
+        v.views[vp].zoom = v.views[vp].fit_zoom(&g, size);
     }
     let response = ui.interact(rect, ui.scope_id().with(("viewport", vp)), Sense::click_and_drag());
     let to_uv = |p: Pos2| [f64::from((p.x - rect.min.x) / rect.width()), f64::from((p.y - rect.min.y) / rect.height())];
@@ -48,6 +51,7 @@ pub fn viewport(ui: &mut egui::Ui, v: &mut Viewer, vp: usize, rect: Rect, lang: 
         });
         if (zoom - 1.0).abs() > 1e-3 {
             v.views[vp].zoom *= f64::from(zoom);
+            v.manual_zoom[vp] = true;
         } else if scroll.abs() > 0.0 && !ctrl {
             let (_, _, n) = v.views[vp].plane.axes(&g);
             let step = v.views[vp].slice_step(&g) * f64::from(scroll.signum());
@@ -69,29 +73,29 @@ pub fn viewport(ui: &mut egui::Ui, v: &mut Viewer, vp: usize, rect: Rect, lang: 
         let d = response.drag_delta();
         let view = &mut v.views[vp];
         view.pan -= nalgebra::Vector2::new(f64::from(d.x), f64::from(d.y)) / view.zoom;
+        v.manual_zoom[vp] = true;
     }
     if response.double_clicked() {
         v.maximized = if v.maximized.is_some() { None } else { Some(vp) };
         v.fit_pending = true;
-    } else if spatial && (response.clicked_by(PointerButton::Primary) || response.dragged_by(PointerButton::Primary)) {
-        if let Some(p) = response.interact_pointer_pos() {
-            let (_, _, n) = v.views[vp].plane.axes(&g);
-            let hit = v.views[vp].patient_at(&g, v.focus, size, to_uv(p));
-            // Keep this viewport's own slice; move only within its plane.
-            v.focus = hit - n * (hit - v.focus).dot(&n);
-        }
+    } else if spatial
+        && (response.clicked_by(PointerButton::Primary) || response.dragged_by(PointerButton::Primary))
+        && let Some(p) = response.interact_pointer_pos()
+    {
+        let (_, _, n) = v.views[vp].plane.axes(&g);
+        let hit = v.views[vp].patient_at(&g, v.focus, size, to_uv(p));
+        // Keep this viewport's own slice; move only within its plane.
+        v.focus = hit - n * (hit - v.focus).dot(&n);
     }
 
     let view = &v.views[vp];
     let painter = ui.painter_at(rect);
     painter.rect_filled(rect, 0.0, Color32::BLACK);
-    if let Some(m) = view.uv_to_texcoord(&g, v.focus, size) {
-        if let Some(params) = viewport_params(&m, v, gpu_id) {
-            painter.add(egui_wgpu::Callback::new_paint_callback(
-                rect,
-                MprCallback { viewport: vp, volume: gpu_id, params },
-            ));
-        }
+    if let Some(m) = view.uv_to_texcoord(&g, v.focus, size)
+        && let Some(params) = viewport_params(&m, v, gpu_id)
+    {
+        painter
+            .add(egui_wgpu::Callback::new_paint_callback(rect, MprCallback { viewport: vp, volume: gpu_id, params }));
     }
 
     // Crosshair: the other planes through the focus point.
@@ -243,6 +247,8 @@ fn corner_text(
             _ => block.min.x,
         };
         let h = g.size().y;
+        // A dark shadow keeps the text legible over bright pixels (burned-in text, bone).
+        painter.galley_with_override_text_color(Pos2::new(x + 1.0, y + 1.0), g.clone(), Color32::from_black_alpha(220));
         painter.galley(Pos2::new(x, y), g, color);
         y += h;
     }

@@ -52,10 +52,13 @@ struct Control<'a> {
     cancel: &'a AtomicBool,
 }
 
-/// Jobs ordered by distance of their first slice from the middle (centre first).
-fn centre_first<T>(plan: &SeriesPlan, targets: Vec<Vec<(u32, usize, T)>>) -> Vec<(usize, Vec<(u32, usize, T)>)> {
+/// One instance's work: (frame, k, where the k-slice goes).
+type FrameTargets<T> = Vec<(u32, usize, T)>;
+
+/// Jobs `(instance, targets)` ordered by distance of their first slice from the middle.
+fn centre_first<T>(plan: &SeriesPlan, targets: Vec<FrameTargets<T>>) -> Vec<(usize, FrameTargets<T>)> {
     let mid = plan.geometry.dims[2] / 2;
-    let mut jobs: Vec<(usize, Vec<(u32, usize, T)>)> = targets.into_iter().enumerate().collect();
+    let mut jobs: Vec<(usize, FrameTargets<T>)> = targets.into_iter().enumerate().collect();
     jobs.sort_by_key(|(_, frames)| frames.first().map_or(usize::MAX, |f| f.1.abs_diff(mid)));
     jobs
 }

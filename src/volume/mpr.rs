@@ -123,7 +123,7 @@ pub fn sample_nearest(v: &Volume, tex: Vector3<f64>) -> Option<f64> {
     let [nx, ny, nz] = v.geometry.dims;
     let idx = |t: f64, n: usize| {
         let i = (t * n as f64).floor();
-        (t >= 0.0 && t < 1.0).then_some((i as usize).min(n - 1))
+        (0.0..1.0).contains(&t).then_some((i as usize).min(n - 1))
     };
     Some(v.at(idx(tex.x, nx)?, idx(tex.y, ny)?, idx(tex.z, nz)?))
 }

@@ -96,14 +96,14 @@ pub fn plan_series(instances: &[&InstanceMeta]) -> Result<SeriesPlan, PlanError>
     let first = kept[0].1;
     let modality = kept[0].0.modality.clone().unwrap_or_default();
     let (voxel_type, background) = choose_voxel_type(&kept);
-    let pixel_spacing = first.pixel_spacing.unwrap_or_else(|| {
-        problems.push("no Pixel Spacing: distances are in pixels".into());
-        [1.0, 1.0]
-    });
+    let pixel_spacing = first.pixel_spacing.unwrap_or([1.0, 1.0]);
 
     let spatial = first.orientation.is_some()
         && kept.iter().all(|(_, i)| i.positions.len() == i.frames as usize)
         && !(kept.len() == 1 && first.frames > 1 && first.positions.len() <= 1);
+    if spatial && first.pixel_spacing.is_none() {
+        problems.push("no Pixel Spacing: in-plane distances are in pixels".into());
+    }
     let (kind, geometry, slices) = if spatial {
         spatial_stack(&kept, pixel_spacing, &mut problems)
     } else {
