@@ -8,7 +8,8 @@ struct Params {
     value_map: vec4<f32>,
     // x: window low, y: window width, z: invert (0/1), w: colour volume (0/1).
     window: vec4<f32>,
-    // x: target is sRGB (0/1), y: nearest sampling (0/1), z,w: unused.
+    // x: target is sRGB (0/1), y: nearest sampling (0/1), z: colour map (0 grey, 1 hot iron,
+    // 2 rainbow), w: unused.
     flags: vec4<f32>,
 };
 
@@ -29,6 +30,20 @@ fn vs_main(@builtin(vertex_index) i: u32) -> VsOut {
     out.position = vec4<f32>(uv.x * 2.0 - 1.0, 1.0 - uv.y * 2.0, 0.0, 1.0);
     out.uv = uv;
     return out;
+}
+
+// Colour maps over g in [0, 1]; grey is the identity.
+fn colour_map(g: f32, map: f32) -> vec3<f32> {
+    if map > 1.5 {
+        // Rainbow: blue → cyan → green → yellow → red.
+        let h = (1.0 - g) * 4.0;
+        return clamp(vec3<f32>(2.0 - h, 2.0 - abs(h - 2.0), h - 2.0), vec3<f32>(0.0), vec3<f32>(1.0));
+    }
+    if map > 0.5 {
+        // Hot iron: black → red → yellow → white.
+        return clamp(vec3<f32>(g * 3.0, g * 3.0 - 1.0, g * 3.0 - 2.0), vec3<f32>(0.0), vec3<f32>(1.0));
+    }
+    return vec3<f32>(g);
 }
 
 fn srgb_to_linear(c: vec3<f32>) -> vec3<f32> {
@@ -60,6 +75,9 @@ fn fs_main(in: VsOut) -> @location(0) vec4<f32> {
     }
     if params.window.z > 0.5 {
         rgb = vec3<f32>(1.0) - rgb;
+    }
+    if params.window.w < 0.5 {
+        rgb = colour_map(rgb.r, params.flags.z);
     }
     if params.flags.x > 0.5 {
         rgb = srgb_to_linear(rgb);

@@ -139,3 +139,49 @@ fn slice_shader_matches_cpu_nearest_sampling_and_window_level() {
         assert!(bad.is_empty(), "{plane:?}: {} pixels differ, first {:?}", bad.len(), &bad[..bad.len().min(5)]);
     }
 }
+
+#[test]
+fn hot_iron_colour_map_follows_window_level_in_the_shader() {
+    let (device, queue) = device();
+    let volume = test_volume();
+    let mut res = MprResources::new(&device, wgpu::TextureFormat::Rgba8Unorm);
+    let gv = GpuVolume::new(&device, volume.geometry.dims, VoxelType::I16).unwrap();
+    for k in 0..volume.geometry.dims[2] {
+        gv.upload_slice(&queue, k, volume.voxels.slice(k, volume.per_slice()));
+    }
+    res.set_volume(1, gv);
+    let window = (200.0, 1000.0);
+    let mut view = SliceView::new(Plane::Native);
+    view.zoom = view.fit_zoom(&volume.geometry, [f64::from(SIZE); 2]);
+    let focus = volume.geometry.index_to_patient(Vector3::new(4.0, 3.0, 2.0));
+    let m = view.uv_to_texcoord(&volume.geometry, focus, [f64::from(SIZE); 2]).unwrap();
+    let mut params = MprParams::new(&m, res.volume(1).unwrap(), window, false, false)
+        .with_colour_map(sumi::render::mpr::ColourMap::HotIron);
+    params.flags[1] = 1.0;
+    let pixels = render(&device, &queue, &mut res, &params);
+    let mut checked = 0;
+    for y in 0..SIZE {
+        for x in 0..SIZE {
+            let uv = [(f64::from(x) + 0.5) / f64::from(SIZE), (f64::from(y) + 0.5) / f64::from(SIZE)];
+            let t = m * Vector4::new(uv[0], uv[1], 0.0, 1.0);
+            let dims = volume.geometry.dims;
+            if (0..3).any(|a| ((t[a] * dims[a] as f64) - (t[a] * dims[a] as f64).round()).abs() < 1e-3) {
+                continue;
+            }
+            let Some(v) = sample_nearest(&volume, t.xyz()) else { continue };
+            let g = ((v - (window.0 - window.1 / 2.0)) / window.1).clamp(0.0, 1.0);
+            let expected = [3.0 * g, 3.0 * g - 1.0, 3.0 * g - 2.0].map(|c| (c.clamp(0.0, 1.0) * 255.0).round() as i32);
+            let i = ((y * SIZE + x) * 4) as usize;
+            for c in 0..3 {
+                assert!(
+                    (i32::from(pixels[i + c]) - expected[c]).abs() <= 1,
+                    "pixel {x},{y} channel {c}: {} vs {}",
+                    pixels[i + c],
+                    expected[c]
+                );
+            }
+            checked += 1;
+        }
+    }
+    assert!(checked > 500, "only {checked} pixels inside the volume");
+}

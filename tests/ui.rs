@@ -137,3 +137,36 @@ fn language_switches_to_japanese_at_run_time() {
     assert!(harness.query_by_label("ファイル").is_some(), "menus are translated");
     assert!(harness.query_by_label("シリーズ").is_some(), "the browser title is translated");
 }
+
+#[test]
+fn gui_project_indexes_scans_and_reopens_from_the_database() {
+    let data = tempfile::tempdir().unwrap();
+    let demo = sumi::demo::ensure_demo_study(data.path()).unwrap();
+    let project = data.path().join("study.sumi");
+    let mut harness =
+        Harness::builder().with_size(egui::vec2(1000.0, 600.0)).wgpu_setup(wgpu_setup()).build_eframe(|cc| {
+            let mut app = SumiApp::new(cc);
+            app.open_project(project.clone());
+            app.open_paths(vec![demo.clone()]);
+            app
+        });
+    step_until(&mut harness, "the import", |app| app.last_import.is_some());
+    let imported = harness.state().last_import.as_ref().unwrap().instances;
+    assert_eq!(imported, 202, "every demo instance is indexed");
+    drop(harness);
+
+    // A new session opening the project lists the same series, read from the database.
+    let mut harness =
+        Harness::builder().with_size(egui::vec2(1000.0, 600.0)).wgpu_setup(wgpu_setup()).build_eframe(|cc| {
+            let mut app = SumiApp::new(cc);
+            app.open_project(project.clone());
+            app
+        });
+    step_until(&mut harness, "the project's series", |app| app.last_import.is_some());
+    let app = harness.state();
+    assert_eq!(app.tree.iter().flat_map(|p| &p.studies).flat_map(|s| &s.series).count(), 3);
+    assert_eq!(app.last_import.as_ref().unwrap().new_instances, 0, "re-import is idempotent");
+    let db = sumi::project::Project::open(&project).unwrap();
+    assert_eq!(db.integrity_check().unwrap(), "ok");
+    assert_eq!(db.count("instances").unwrap(), 202);
+}

@@ -19,7 +19,25 @@ pub struct MprParams {
     pub flags: [f32; 4],
 }
 
+/// Colour maps applied to grey volumes after window/level (shaders/mpr.wgsl `colour_map`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ColourMap {
+    #[default]
+    Grey,
+    HotIron,
+    Rainbow,
+}
+
 impl MprParams {
+    pub fn with_colour_map(mut self, map: ColourMap) -> MprParams {
+        self.flags[2] = match map {
+            ColourMap::Grey => 0.0,
+            ColourMap::HotIron => 1.0,
+            ColourMap::Rainbow => 2.0,
+        };
+        self
+    }
+
     /// `window` = (centre, width) in modality units (0–255 for colour).
     pub fn new(
         uv_to_tex: &Matrix4<f64>,

@@ -42,6 +42,9 @@ pub struct SumiApp {
     first_painted: Option<std::time::Duration>,
     /// `sumi bench gui`: print the timings as JSON and close once the series has loaded.
     pub bench_exit: bool,
+    /// The open project file: scans are indexed into it.
+    pub project: Option<PathBuf>,
+    pub last_import: Option<crate::project::ImportSummary>,
 }
 
 impl SumiApp {
@@ -71,6 +74,8 @@ impl SumiApp {
             opened_at: std::time::Instant::now(),
             first_painted: None,
             bench_exit: false,
+            project: None,
+            last_import: None,
         }
     }
 
@@ -86,14 +91,34 @@ impl SumiApp {
         self.auto_open = true;
         self.opened_at = std::time::Instant::now();
         self.first_painted = None;
-        self.scan_job = Some(start_scan(paths, self.viewer.ctx.clone()));
+        self.scan_job = Some(start_scan(paths, self.project.clone(), self.viewer.ctx.clone()));
+    }
+
+    /// Creates or opens a project file and shows what it indexes; later scans are imported into it.
+    pub fn open_project(&mut self, file: PathBuf) {
+        match crate::project::Project::open(&file) {
+            Ok(_) => {
+                self.project = Some(file.clone());
+                match super::jobs::project_paths(&file) {
+                    Ok(paths) if !paths.is_empty() => self.open_paths(paths),
+                    Ok(_) => {}
+                    Err(e) => self.problems.push(e),
+                }
+            }
+            Err(e) => self.problems.push(e.to_string()),
+        }
     }
 
     fn poll_jobs(&mut self, ctx: &egui::Context) {
         if let Some(job) = &self.scan_job
-            && let Ok(report) = job.rx.try_recv()
+            && let Ok(super::jobs::ScanResult { report, import }) = job.rx.try_recv()
         {
             self.scan_job = None;
+            match import {
+                Some(Ok(summary)) => self.last_import = Some(summary),
+                Some(Err(e)) => self.problems.push(e),
+                None => {}
+            }
             for u in &report.unreadable {
                 self.problems.push(u.reason.clone());
             }
@@ -156,6 +181,22 @@ impl SumiApp {
                         self.open_paths(vec![dir]);
                     }
                 }
+                ui.separator();
+                if ui.button(tr(lang, "menu.new_project")).clicked() {
+                    ui.close();
+                    if let Some(file) =
+                        rfd::FileDialog::new().add_filter("sumi", &["sumi"]).set_file_name("project.sumi").save_file()
+                    {
+                        self.open_project(file);
+                    }
+                }
+                if ui.button(tr(lang, "menu.open_project")).clicked() {
+                    ui.close();
+                    if let Some(file) = rfd::FileDialog::new().add_filter("sumi", &["sumi"]).pick_file() {
+                        self.open_project(file);
+                    }
+                }
+                ui.separator();
                 if ui.button(tr(lang, "menu.open_demo")).clicked() {
                     ui.close();
                     self.open_demo();
@@ -233,7 +274,25 @@ impl eframe::App for SumiApp {
         if self.problems.open {
             egui::Panel::bottom("problems").resizable(true).show(ui, |ui| self.problems.ui(ui, lang));
         }
-        egui::Panel::bottom("status").show(ui, |ui| self.viewer.status_line(ui, lang));
+        egui::Panel::bottom("status").show(ui, |ui| {
+            ui.horizontal(|ui| {
+                if let Some(p) = &self.project {
+                    let name = p.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+                    let text = match &self.last_import {
+                        Some(s) => format!(
+                            "{}: {name} ({} {})",
+                            tr(lang, "status.project"),
+                            s.instances,
+                            tr(lang, "browser.instances")
+                        ),
+                        None => format!("{}: {name}", tr(lang, "status.project")),
+                    };
+                    ui.label(text).on_hover_text(p.display().to_string());
+                    ui.separator();
+                }
+                self.viewer.status_line(ui, lang);
+            });
+        });
         egui::CentralPanel::default().show(ui, |ui| self.viewer.ui(ui, lang));
         self.bench_timings(&ctx);
     }

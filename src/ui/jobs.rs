@@ -9,6 +9,7 @@ use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use eframe::egui;
 
 use crate::dicom::{InstanceMeta, ScanReport, decode_file, scan_paths};
+use crate::project::{ImportSummary, Project, default_actor, import_scan};
 use crate::volume::{SeriesPlan, SliceRef, Volume, load_volume_cancellable, plan_series};
 
 /// Progress of a job, readable from the UI thread.
@@ -28,10 +29,17 @@ impl Progress {
 
 pub struct ScanJob {
     pub progress: Arc<Progress>,
-    pub rx: Receiver<ScanReport>,
+    pub rx: Receiver<ScanResult>,
 }
 
-pub fn start_scan(paths: Vec<PathBuf>, ctx: egui::Context) -> ScanJob {
+pub struct ScanResult {
+    pub report: ScanReport,
+    /// Set when a project was open: the outcome of indexing the scan into it.
+    pub import: Option<Result<ImportSummary, String>>,
+}
+
+/// Scans `paths`; with a project, also indexes the result into it (on this worker thread).
+pub fn start_scan(paths: Vec<PathBuf>, project: Option<PathBuf>, ctx: egui::Context) -> ScanJob {
     let progress = Arc::new(Progress::default());
     let (tx, rx) = sync_channel(1);
     let p = progress.clone();
@@ -43,10 +51,24 @@ pub fn start_scan(paths: Vec<PathBuf>, ctx: egui::Context) -> ScanJob {
                 ctx.request_repaint();
             }
         });
-        let _ = tx.send(report);
+        let import = project.map(|file| {
+            let roots: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+            Project::open(&file)
+                .and_then(|mut project| import_scan(&mut project, &report, &default_actor(), &roots))
+                .map_err(|e| e.to_string())
+        });
+        let _ = tx.send(ScanResult { report, import });
         ctx.request_repaint();
     });
     ScanJob { progress, rx }
+}
+
+/// The source files a project indexes (read on a worker: large projects have many rows).
+pub fn project_paths(file: &std::path::Path) -> Result<Vec<PathBuf>, String> {
+    let project = Project::open(file).map_err(|e| e.to_string())?;
+    let mut stmt = project.conn.prepare("SELECT path FROM instances ORDER BY path").map_err(|e| e.to_string())?;
+    let rows = stmt.query_map([], |r| r.get::<_, String>(0)).map_err(|e| e.to_string())?;
+    rows.map(|r| r.map(PathBuf::from).map_err(|e| e.to_string())).collect()
 }
 
 /// An owned k-slice on its way to the GPU.

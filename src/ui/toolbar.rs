@@ -41,6 +41,17 @@ pub fn toolbar(ui: &mut egui::Ui, v: &mut Viewer, lang: Lang) {
             v.window_set_by_user = true;
         }
         ui.checkbox(&mut v.invert, tr(lang, "toolbar.invert"));
+        use crate::render::mpr::ColourMap;
+        let name = |m: ColourMap| match m {
+            ColourMap::Grey => tr(lang, "colourmap.grey"),
+            ColourMap::HotIron => tr(lang, "colourmap.hot"),
+            ColourMap::Rainbow => tr(lang, "colourmap.rainbow"),
+        };
+        egui::ComboBox::from_label(tr(lang, "toolbar.colourmap")).selected_text(name(v.colour_map)).show_ui(ui, |ui| {
+            for m in [ColourMap::Grey, ColourMap::HotIron, ColourMap::Rainbow] {
+                ui.selectable_value(&mut v.colour_map, m, name(m));
+            }
+        });
         ui.separator();
         let frames = v.loaded.as_ref().map_or(0, |l| l.plan.geometry.dims[2]);
         let cine = v.loaded.as_ref().is_some_and(|l| !matches!(l.plan.kind, SeriesKind::Volume)) && frames > 1;

@@ -50,6 +50,7 @@ pub struct Viewer {
     pub window: (f64, f64),
     pub window_set_by_user: bool,
     pub invert: bool,
+    pub colour_map: crate::render::mpr::ColourMap,
     pub cine: Cine,
     next_gpu_id: u64,
     /// Requested fit on the next frame (after load or reset).
@@ -75,6 +76,7 @@ impl Viewer {
             window: (40.0, 400.0),
             window_set_by_user: false,
             invert: false,
+            colour_map: crate::render::mpr::ColourMap::Grey,
             cine: Cine { playing: false, fps: 20.0, last_step: Instant::now() },
             next_gpu_id: 1,
             fit_pending: true,

@@ -143,7 +143,7 @@ fn viewport_params(m: &nalgebra::Matrix4<f64>, v: &Viewer, gpu_id: u64) -> Optio
     let renderer = rs.renderer.read();
     let res = renderer.callback_resources.get::<crate::render::mpr::MprResources>()?;
     let gv = res.volume(gpu_id)?;
-    Some(MprParams::new(m, gv, v.window, v.invert, res.srgb_target))
+    Some(MprParams::new(m, gv, v.window, v.invert, res.srgb_target).with_colour_map(v.colour_map))
 }
 
 fn corner_overlays(painter: &egui::Painter, rect: Rect, v: &Viewer, vp: usize, lang: Lang) {
