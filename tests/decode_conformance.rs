@@ -322,16 +322,21 @@ fn check_grey(check: &mut Check<'_>, row: &Row, d: &DecodedFrames) -> Outcome {
         return Outcome::WithinTolerance;
     }
     if is_exact(row) {
-        check.eq("min", row.int("min"), stats.min);
-        check.eq("max", row.int("max"), stats.max);
-        check.eq("sum", row.int("sum"), stats.sum);
-        check.eq("sha256", row.get("sha256"), stats.sha256.as_str());
+        check_exact_stats(check, row, &stats);
         Outcome::Exact
     } else {
         let range = (row.int("max") - row.int("min")) as f64;
         check.near("mean", row.float("mean"), stats.mean(), LOSSY_GREY_MEAN_FRACTION * range.max(1.0));
         Outcome::WithinTolerance
     }
+}
+
+/// Lossless: min, max, sum and the SHA-256 of the stored values equal pydicom's.
+fn check_exact_stats(check: &mut Check<'_>, row: &Row, stats: &Stats) {
+    check.eq("min", row.int("min"), stats.min);
+    check.eq("max", row.int("max"), stats.max);
+    check.eq("sum", row.int("sum"), stats.sum);
+    check.eq("sha256", row.get("sha256"), stats.sha256.as_str());
 }
 
 fn check_palette(check: &mut Check<'_>, row: &Row, d: &DecodedFrames) -> Outcome {
@@ -363,10 +368,7 @@ fn check_rgb(check: &mut Check<'_>, row: &Row, d: &DecodedFrames) -> Outcome {
     }
     let ybr = row.get("photometric").starts_with("YBR");
     if is_exact(row) && !ybr {
-        check.eq("min", row.int("min"), stats.min);
-        check.eq("max", row.int("max"), stats.max);
-        check.eq("sum", row.int("sum"), stats.sum);
-        check.eq("sha256", row.get("sha256"), stats.sha256.as_str());
+        check_exact_stats(check, row, &stats);
         Outcome::Exact
     } else {
         check.near("mean", row.float("mean"), stats.mean(), COLOUR_MEAN_TOLERANCE);

@@ -89,16 +89,22 @@ fn render(device: &wgpu::Device, queue: &wgpu::Queue, res: &mut MprResources, pa
     buffer.slice(..).get_mapped_range().expect("mapped").to_vec()
 }
 
+/// Pipelines plus `volume` uploaded slice by slice as volume id 1.
+fn resources_with(device: &wgpu::Device, queue: &wgpu::Queue, volume: &Volume) -> MprResources {
+    let mut res = MprResources::new(device, wgpu::TextureFormat::Rgba8Unorm);
+    let gv = GpuVolume::new(device, volume.geometry.dims, VoxelType::I16).unwrap();
+    for k in 0..volume.geometry.dims[2] {
+        gv.upload_slice(queue, k, volume.voxels.slice(k, volume.per_slice()));
+    }
+    res.set_volume(1, gv);
+    res
+}
+
 #[test]
 fn slice_shader_matches_cpu_nearest_sampling_and_window_level() {
     let (device, queue) = device();
     let volume = test_volume();
-    let mut res = MprResources::new(&device, wgpu::TextureFormat::Rgba8Unorm);
-    let gv = GpuVolume::new(&device, volume.geometry.dims, VoxelType::I16).unwrap();
-    for k in 0..volume.geometry.dims[2] {
-        gv.upload_slice(&queue, k, volume.voxels.slice(k, volume.per_slice()));
-    }
-    res.set_volume(1, gv);
+    let mut res = resources_with(&device, &queue, &volume);
     let window = (100.0, 900.0);
     for plane in [Plane::Axial, Plane::Coronal, Plane::Sagittal, Plane::Native] {
         let mut view = SliceView::new(plane);
@@ -144,12 +150,7 @@ fn slice_shader_matches_cpu_nearest_sampling_and_window_level() {
 fn hot_iron_colour_map_follows_window_level_in_the_shader() {
     let (device, queue) = device();
     let volume = test_volume();
-    let mut res = MprResources::new(&device, wgpu::TextureFormat::Rgba8Unorm);
-    let gv = GpuVolume::new(&device, volume.geometry.dims, VoxelType::I16).unwrap();
-    for k in 0..volume.geometry.dims[2] {
-        gv.upload_slice(&queue, k, volume.voxels.slice(k, volume.per_slice()));
-    }
-    res.set_volume(1, gv);
+    let mut res = resources_with(&device, &queue, &volume);
     let window = (200.0, 1000.0);
     let mut view = SliceView::new(Plane::Native);
     view.zoom = view.fit_zoom(&volume.geometry, [f64::from(SIZE); 2]);
