@@ -170,3 +170,29 @@ fn gui_project_indexes_scans_and_reopens_from_the_database() {
     assert_eq!(db.integrity_check().unwrap(), "ok");
     assert_eq!(db.count("instances").unwrap(), 202);
 }
+
+#[test]
+fn open_path_window_opens_a_typed_folder_without_a_desktop_file_dialog() {
+    let data = tempfile::tempdir().unwrap();
+    let demo = sumi::demo::ensure_demo_study(data.path()).unwrap();
+    let mut harness = Harness::builder()
+        .with_size(egui::vec2(1000.0, 600.0))
+        .wgpu_setup(wgpu_setup())
+        .build_eframe(|cc| SumiApp::new(cc));
+    harness.get_by_label("File").click();
+    harness.run_steps(2);
+    harness.get_by_label("Open path…").click();
+    harness.run_steps(2);
+    harness.get_by_role(egui::accesskit::Role::TextInput).click();
+    harness.run_steps(1);
+    harness.get_by_role(egui::accesskit::Role::TextInput).type_text(&demo.display().to_string());
+    harness.run_steps(1);
+    assert_eq!(harness.state().open_path_text.as_deref(), Some(demo.display().to_string().as_str()), "typed");
+    harness.get_by_label("Open").click();
+    harness.run_steps(2);
+    step_until(&mut harness, "the typed folder to load", |app| {
+        app.viewer.loaded.as_ref().is_some_and(|l| l.volume.is_some())
+    });
+    assert!(harness.state().open_path_text.is_none(), "the window closes");
+    assert_eq!(harness.state().scan.as_ref().unwrap().instances.len(), 202);
+}

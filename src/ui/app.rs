@@ -45,6 +45,8 @@ pub struct SumiApp {
     /// The open project file: scans are indexed into it.
     pub project: Option<PathBuf>,
     pub last_import: Option<crate::project::ImportSummary>,
+    /// The "Open path" window's text, when it is open (works without a desktop file dialog).
+    pub open_path_text: Option<String>,
 }
 
 impl SumiApp {
@@ -76,6 +78,7 @@ impl SumiApp {
             bench_exit: false,
             project: None,
             last_import: None,
+            open_path_text: None,
         }
     }
 
@@ -181,6 +184,10 @@ impl SumiApp {
                         self.open_paths(vec![dir]);
                     }
                 }
+                if ui.button(tr(lang, "menu.open_path")).clicked() {
+                    ui.close();
+                    self.open_path_text = Some(String::new());
+                }
                 ui.separator();
                 if ui.button(tr(lang, "menu.new_project")).clicked() {
                     ui.close();
@@ -227,6 +234,30 @@ impl SumiApp {
 }
 
 impl SumiApp {
+    /// A typed path (folder or file), for machines without a desktop file dialog.
+    fn open_path_window(&mut self, ctx: &egui::Context) {
+        let lang = self.lang;
+        let Some(text) = &mut self.open_path_text else { return };
+        let mut open = true;
+        let mut submit = false;
+        egui::Window::new(tr(lang, "menu.open_path")).open(&mut open).collapsible(false).show(ctx, |ui| {
+            let edit = ui.add(egui::TextEdit::singleline(text).desired_width(480.0).hint_text("/path/to/dicom"));
+            submit = edit.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+            submit |= ui.button(tr(lang, "dialog.open")).clicked();
+        });
+        if submit && !text.trim().is_empty() {
+            let path = PathBuf::from(text.trim());
+            self.open_path_text = None;
+            if path.exists() {
+                self.open_paths(vec![path]);
+            } else {
+                self.problems.push(format!("{}: {}", path.display(), tr(lang, "dialog.not_found")));
+            }
+        } else if !open {
+            self.open_path_text = None;
+        }
+    }
+
     /// Records when the first slice was on screen; in bench mode prints timings and closes.
     fn bench_timings(&mut self, ctx: &egui::Context) {
         let Some(l) = &self.viewer.loaded else { return };
@@ -294,6 +325,7 @@ impl eframe::App for SumiApp {
             });
         });
         egui::CentralPanel::default().show(ui, |ui| self.viewer.ui(ui, lang));
+        self.open_path_window(&ctx);
         self.bench_timings(&ctx);
     }
 }
