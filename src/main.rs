@@ -37,6 +37,25 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// De-identify DICOM files with a profile (built in: ps315-basic, jp-pseudonymized,
+    /// jp-anonymized, kr-3d-head; or a .toml file) and print a JSON summary.
+    Deid {
+        /// Input folders or files, then the output folder (must be empty or absent).
+        #[arg(required = true, num_args = 2..)]
+        paths: Vec<PathBuf>,
+        #[arg(long, default_value = "ps315-basic")]
+        profile: String,
+        /// Extra PS3.15 options, e.g. retain-uids, retain-long-modified-dates, clean-descriptors.
+        #[arg(long = "option", value_enum)]
+        options: Vec<OptionArg>,
+        /// Key vault file (pseudonyms, date offsets, UID map); $SUMI_VAULT_PASSPHRASE encrypts it.
+        #[arg(long)]
+        vault: Option<PathBuf>,
+        #[arg(long)]
+        jobs: Option<usize>,
+        #[arg(long)]
+        json: bool,
+    },
     /// Benchmarks.
     Bench {
         #[command(subcommand)]
@@ -44,6 +63,43 @@ enum Command {
     },
     /// Write the bundled demo study into a folder (the GUI does this on first run).
     Demo { out: PathBuf },
+}
+
+/// PS3.15 options by their kebab-case names.
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum OptionArg {
+    CleanPixelData,
+    CleanRecognizableVisualFeatures,
+    CleanGraphics,
+    CleanStructuredContent,
+    CleanDescriptors,
+    RetainLongFullDates,
+    RetainLongModifiedDates,
+    RetainPatientCharacteristics,
+    RetainDeviceIdentity,
+    RetainUids,
+    RetainSafePrivate,
+    RetainInstitutionIdentity,
+}
+
+impl OptionArg {
+    fn into_option(self) -> sumi::deid::ProfileOption {
+        use sumi::deid::ProfileOption as O;
+        match self {
+            OptionArg::CleanPixelData => O::CleanPixelData,
+            OptionArg::CleanRecognizableVisualFeatures => O::CleanRecognizableVisualFeatures,
+            OptionArg::CleanGraphics => O::CleanGraphics,
+            OptionArg::CleanStructuredContent => O::CleanStructuredContent,
+            OptionArg::CleanDescriptors => O::CleanDescriptors,
+            OptionArg::RetainLongFullDates => O::RetainLongFullDates,
+            OptionArg::RetainLongModifiedDates => O::RetainLongModifiedDates,
+            OptionArg::RetainPatientCharacteristics => O::RetainPatientCharacteristics,
+            OptionArg::RetainDeviceIdentity => O::RetainDeviceIdentity,
+            OptionArg::RetainUids => O::RetainUids,
+            OptionArg::RetainSafePrivate => O::RetainSafePrivate,
+            OptionArg::RetainInstitutionIdentity => O::RetainInstitutionIdentity,
+        }
+    }
 }
 
 #[derive(Subcommand)]
@@ -71,6 +127,11 @@ fn main() -> ExitCode {
         Some(Command::Bench { what: BenchCommand::Load { dir, json } }) => cli::bench_load(&dir, json),
         Some(Command::Bench { what: BenchCommand::Gui { dir } }) => cli::bench_gui(dir),
         Some(Command::Demo { out }) => cli::demo(&out),
+        Some(Command::Deid { mut paths, profile, options, vault, jobs, json }) => {
+            let out = paths.pop().expect("clap requires two paths");
+            let options = options.into_iter().map(OptionArg::into_option).collect();
+            cli::deid(cli::DeidArgs { inputs: paths, out, profile, options, vault, jobs, json })
+        }
     };
     match result {
         Ok(code) => code,

@@ -1,6 +1,7 @@
 //! Subcommand implementations. Each prints its result to stdout (JSON where asked) and returns
 //! the exit code; errors are one line each.
 
+mod deid;
 mod info;
 
 use std::path::{Path, PathBuf};
@@ -13,6 +14,7 @@ use sumi::volume::{load_volume, plan_series};
 
 pub type CliResult = Result<ExitCode, Box<dyn std::error::Error>>;
 
+pub use deid::{DeidArgs, deid};
 pub use info::info;
 
 pub fn gui(paths: Vec<PathBuf>) -> CliResult {

@@ -1,0 +1,151 @@
+//! De-identifying files: read the whole object, apply the profile, rebuild the file meta group,
+//! and write atomically (temp file, then rename). Sources are only ever read. Outputs are named
+//! by their new UIDs so that no identifying text reaches a path.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Instant;
+
+use dicom_dictionary_std::tags;
+use dicom_object::meta::FileMetaTableBuilder;
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crate::dicom::{DicomError, error_chain, open_dicom};
+
+use super::engine::{Change, Deidentifier};
+
+#[derive(Debug, thiserror::Error)]
+pub enum DeidFileError {
+    #[error(transparent)]
+    Read(#[from] DicomError),
+    #[error("{path}: {message}")]
+    Write { path: PathBuf, message: String },
+    #[error("{path}: key vault: {source}")]
+    Vault {
+        path: PathBuf,
+        #[source]
+        source: super::vault::VaultError,
+    },
+}
+
+/// The outcome for one file.
+#[derive(Debug, Serialize)]
+pub struct FileResult {
+    pub source: PathBuf,
+    pub output: PathBuf,
+    pub changes: Vec<Change>,
+}
+
+#[derive(Debug, Serialize, Default)]
+pub struct Failure {
+    pub path: PathBuf,
+    pub kind: String,
+    pub reason: String,
+}
+
+#[derive(Debug, Serialize, Default)]
+pub struct DeidSummary {
+    pub profile: String,
+    pub files: usize,
+    pub written: usize,
+    pub failed: Vec<Failure>,
+    pub skipped: usize,
+    pub seconds: f64,
+    pub files_per_s: f64,
+    pub jobs: usize,
+}
+
+/// De-identifies one file into `out_dir/<new series UID>/<new SOP Instance UID>.dcm`.
+pub fn deidentify_file(source: &Path, out_dir: &Path, deid: &Deidentifier<'_>) -> Result<FileResult, DeidFileError> {
+    let file = open_dicom(source, false)?;
+    let ts = file.obj.meta().transfer_syntax().trim_end_matches('\0').to_string();
+    let mut obj = file.obj.into_inner();
+    let changes =
+        deid.apply(&mut obj).map_err(|source_err| DeidFileError::Vault { path: source.into(), source: source_err })?;
+    let uid = |tag| {
+        obj.get(tag)
+            .and_then(|e| e.to_str().ok())
+            .map(|s| s.trim_end_matches(['\0', ' ']).to_string())
+            .unwrap_or_default()
+    };
+    let (sop_class, sop_instance, series) =
+        (uid(tags::SOP_CLASS_UID), uid(tags::SOP_INSTANCE_UID), uid(tags::SERIES_INSTANCE_UID));
+    let write_err = |message: String| DeidFileError::Write { path: source.into(), message };
+    if sop_instance.is_empty() {
+        return Err(write_err("no SOP Instance UID after de-identification".into()));
+    }
+    let meta = FileMetaTableBuilder::new()
+        .transfer_syntax(ts)
+        .media_storage_sop_class_uid(sop_class)
+        .media_storage_sop_instance_uid(sop_instance.clone())
+        .implementation_class_uid(crate::IMPLEMENTATION_CLASS_UID)
+        .implementation_version_name(crate::IMPLEMENTATION_VERSION_NAME)
+        .build()
+        .map_err(|e| write_err(error_chain(&e)))?;
+    let dir = out_dir.join(if series.is_empty() { "series" } else { series.as_str() });
+    std::fs::create_dir_all(&dir).map_err(|e| write_err(format!("cannot create {}: {e}", dir.display())))?;
+    let output = dir.join(format!("{sop_instance}.dcm"));
+    let tmp = dir.join(format!(".{sop_instance}.dcm.part"));
+    obj.with_exact_meta(meta)
+        .write_to_file(&tmp)
+        .map_err(|e| write_err(format!("cannot write {}: {}", tmp.display(), error_chain(&e))))?;
+    std::fs::rename(&tmp, &output).map_err(|e| write_err(format!("cannot rename into {}: {e}", output.display())))?;
+    Ok(FileResult { source: source.into(), output, changes })
+}
+
+/// De-identifies every file below `input` into `out_dir` with `jobs` worker threads.
+pub fn deidentify_tree(
+    input: &[PathBuf],
+    out_dir: &Path,
+    deid: &Deidentifier<'_>,
+    jobs: usize,
+    progress: &(dyn Fn(usize, usize) + Sync),
+) -> DeidSummary {
+    let start = Instant::now();
+    let (files, walk_errors) = crate::dicom::scan::list_files(input);
+    let total = files.len();
+    let done = AtomicUsize::new(0);
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(jobs.max(1)).build().expect("thread pool");
+    let results: Vec<Result<Option<FileResult>, Failure>> = pool.install(|| {
+        files
+            .par_iter()
+            .map(|path| {
+                let r = match deidentify_file(path, out_dir, deid) {
+                    Ok(r) => Ok(Some(r)),
+                    // A DICOMDIR or a non-image object without a SOP instance is not an output.
+                    Err(DeidFileError::Read(DicomError::NotDicom { .. })) if is_dicomdir(path) => Ok(None),
+                    Err(e) => Err(failure(path, &e)),
+                };
+                progress(done.fetch_add(1, Ordering::Relaxed) + 1, total);
+                r
+            })
+            .collect()
+    });
+    let mut summary =
+        DeidSummary { profile: deid.profile.name.clone(), files: total, jobs: jobs.max(1), ..Default::default() };
+    for r in results {
+        match r {
+            Ok(Some(_)) => summary.written += 1,
+            Ok(None) => summary.skipped += 1,
+            Err(f) => summary.failed.push(f),
+        }
+    }
+    summary.failed.extend(walk_errors.into_iter().map(|u| Failure { path: u.path, kind: u.kind, reason: u.reason }));
+    summary.seconds = start.elapsed().as_secs_f64();
+    summary.files_per_s = summary.written as f64 / summary.seconds.max(1e-9);
+    summary
+}
+
+fn is_dicomdir(path: &Path) -> bool {
+    path.file_name().is_some_and(|n| n.eq_ignore_ascii_case("DICOMDIR"))
+}
+
+fn failure(path: &Path, e: &DeidFileError) -> Failure {
+    let kind = match e {
+        DeidFileError::Read(d) => d.kind().to_string(),
+        DeidFileError::Write { .. } => "write".into(),
+        DeidFileError::Vault { .. } => "vault".into(),
+    };
+    Failure { path: path.into(), kind, reason: e.to_string() }
+}

@@ -1,0 +1,19 @@
+//! Header de-identification: PS3.15 Annex E profiles (and the Japanese/Korean guideline
+//! profiles) as data, the key vault, and the engine that applies them to data sets and files.
+
+pub mod action;
+pub mod engine;
+pub mod files;
+pub mod iod;
+pub mod options;
+pub mod profile;
+pub mod table;
+pub mod values;
+pub mod vault;
+
+pub use action::{Action, AttrType};
+pub use engine::{Change, Deidentifier};
+pub use files::{DeidSummary, deidentify_file, deidentify_tree};
+pub use options::ProfileOption;
+pub use profile::Profile;
+pub use vault::Vault;
