@@ -25,10 +25,10 @@ impl IodTypes {
             let mut cols = line.split('\t');
             let (Some(sop), Some(path), Some(ty)) = (cols.next(), cols.next(), cols.next()) else { continue };
             let Some(ty) = AttrType::parse(ty) else { continue };
-            if ty == AttrType::Type1 {
-                if let Some(tag) = path.rsplit('/').next().and_then(parse_tag) {
-                    ever_type1.insert(tag);
-                }
+            if ty == AttrType::Type1
+                && let Some(tag) = path.rsplit('/').next().and_then(parse_tag)
+            {
+                ever_type1.insert(tag);
             }
             by_path.insert((sop.to_string(), path.to_string()), ty);
         }
