@@ -62,7 +62,7 @@ fn import_counts_patients_studies_series_and_instances() {
     assert_eq!((summary.patients, summary.studies, summary.series), (f.patients, f.studies, f.series));
     assert_eq!(counts(&project), [f.patients, f.studies, f.series, f.instances, 3].map(|n| n as i64));
     assert_eq!(project.integrity_check().unwrap(), "ok");
-    assert_eq!(project.schema_version().unwrap(), 1);
+    assert_eq!(project.schema_version().unwrap(), 2);
 }
 
 #[test]
@@ -87,7 +87,7 @@ fn reopening_the_project_keeps_rows_and_schema_version() {
     let before = counts(&project);
     drop(project);
     let mut project = Project::open(&s.db).unwrap();
-    assert_eq!(project.schema_version().unwrap(), 1);
+    assert_eq!(project.schema_version().unwrap(), 2);
     assert_eq!(counts(&project), before);
     assert_eq!(import(&mut project, &s.source, "bob").new_instances, 0);
 }
@@ -228,4 +228,22 @@ fn source_files_are_never_modified_by_import_scan_or_load() {
     for (path, b) in &before {
         assert_eq!(&after[path], b, "{} changed (hash, size, mtime)", path.display());
     }
+}
+
+#[test]
+fn a_setting_change_is_stored_and_audited_with_old_and_new_values() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut project = Project::open(&dir.path().join("p.sumi")).unwrap();
+    assert_eq!(project.setting("deid.profile").unwrap(), None);
+    project.set_setting("deid.profile", "jp-pseudonymized", "alice").unwrap();
+    project.set_setting("deid.profile", "kr-3d-head", "bob").unwrap();
+    assert_eq!(project.setting("deid.profile").unwrap().as_deref(), Some("kr-3d-head"));
+    let events = sumi::project::audit_events(&project.conn).unwrap();
+    let last = events.last().unwrap();
+    assert_eq!(
+        (last.actor.as_str(), last.action.as_str(), last.object.as_deref()),
+        ("bob", "set-setting", Some("deid.profile"))
+    );
+    assert_eq!(last.details["old"], "jp-pseudonymized");
+    assert_eq!(last.details["new"], "kr-3d-head");
 }

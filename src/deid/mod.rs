@@ -7,6 +7,7 @@ pub mod files;
 pub mod iod;
 pub mod options;
 pub mod profile;
+pub mod residuals;
 pub mod table;
 pub mod values;
 pub mod vault;

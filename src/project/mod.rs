@@ -58,6 +58,33 @@ impl Project {
         self.conn.query_row("PRAGMA integrity_check", [], |r| r.get(0)).map_err(|e| self.err(e))
     }
 
+    pub fn setting(&self, key: &str) -> Result<Option<String>, ProjectError> {
+        use rusqlite::OptionalExtension;
+        self.conn
+            .query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| r.get(0))
+            .optional()
+            .map_err(|e| self.err(e))
+    }
+
+    /// Sets a project setting and records who changed it, in one transaction.
+    pub fn set_setting(&mut self, key: &str, value: &str, actor: &str) -> Result<(), ProjectError> {
+        let path = self.path.clone();
+        let wrap = |source| ProjectError::Sqlite { path: path.clone(), source };
+        let tx = self.conn.transaction().map_err(wrap)?;
+        let old: Option<String> = {
+            use rusqlite::OptionalExtension;
+            tx.query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| r.get(0)).optional().map_err(wrap)?
+        };
+        tx.execute(
+            "INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            [key, value],
+        )
+        .map_err(wrap)?;
+        append_audit(&tx, actor, "set-setting", Some(key), &serde_json::json!({ "old": old, "new": value }))
+            .map_err(wrap)?;
+        tx.commit().map_err(wrap)
+    }
+
     pub fn count(&self, table: &str) -> Result<i64, ProjectError> {
         // Table names come from code, never from input.
         self.conn.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0)).map_err(|e| self.err(e))

@@ -35,6 +35,8 @@ pub struct SumiApp {
     pub problems: Problems,
     pub tags: TagBrowser,
     pub show_tags: bool,
+    pub deid: super::deid_panel::DeidPanel,
+    pub show_deid: bool,
     /// Series to open as soon as the scan finishes (the largest one by default).
     auto_open: bool,
     /// When the user last opened files (start of the time-to-first-image clock).
@@ -72,6 +74,8 @@ impl SumiApp {
             problems: Problems::default(),
             tags: TagBrowser::default(),
             show_tags: false,
+            deid: Default::default(),
+            show_deid: false,
             auto_open: true,
             opened_at: std::time::Instant::now(),
             first_painted: None,
@@ -100,7 +104,10 @@ impl SumiApp {
     /// Creates or opens a project file and shows what it indexes; later scans are imported into it.
     pub fn open_project(&mut self, file: PathBuf) {
         match crate::project::Project::open(&file) {
-            Ok(_) => {
+            Ok(p) => {
+                if let Ok(Some(name)) = p.setting("deid.profile") {
+                    self.deid.profile_name = name;
+                }
                 self.project = Some(file.clone());
                 match super::jobs::project_paths(&file) {
                     Ok(paths) if !paths.is_empty() => self.open_paths(paths),
@@ -223,6 +230,7 @@ impl SumiApp {
                 }
                 ui.separator();
                 ui.checkbox(&mut self.show_tags, tr(lang, "menu.tags"));
+                ui.checkbox(&mut self.show_deid, tr(lang, "menu.deid"));
                 ui.checkbox(&mut self.problems.open, tr(lang, "menu.problems"));
             });
             ui.menu_button(tr(lang, "menu.language"), |ui| {
@@ -295,6 +303,21 @@ impl eframe::App for SumiApp {
             .resizable(true)
             .default_size(300.0)
             .show(ui, |ui| super::browser::browser(ui, self));
+        if self.show_deid {
+            let path = self.viewer.current_instance_path();
+            let chosen = egui::Panel::right("deid")
+                .resizable(true)
+                .default_size(860.0)
+                .show(ui, |ui| self.deid.ui(ui, path.as_deref(), lang))
+                .inner;
+            if let (Some(name), Some(file)) = (chosen, &self.project) {
+                let saved = crate::project::Project::open(file)
+                    .and_then(|mut p| p.set_setting("deid.profile", &name, &crate::project::default_actor()));
+                if let Err(e) = saved {
+                    self.problems.push(e.to_string());
+                }
+            }
+        }
         if self.show_tags {
             let path = self.viewer.current_instance_path();
             egui::Panel::right("tags")

@@ -3,6 +3,7 @@
 
 mod app;
 mod browser;
+pub mod deid_panel;
 pub mod fonts;
 pub mod i18n;
 mod jobs;
