@@ -56,6 +56,11 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// The key vault: re-identify a pseudonym on a regulator's request (audited).
+    Vault {
+        #[command(subcommand)]
+        what: VaultCommand,
+    },
     /// Benchmarks.
     Bench {
         #[command(subcommand)]
@@ -103,6 +108,25 @@ impl OptionArg {
 }
 
 #[derive(Subcommand)]
+enum VaultCommand {
+    /// Print the original patient ID behind a pseudonym.
+    Lookup {
+        #[arg(long)]
+        vault: PathBuf,
+        #[arg(long)]
+        pseudonym: String,
+        /// Also record the lookup in this project's audit log.
+        #[arg(long)]
+        project: Option<PathBuf>,
+        #[arg(long)]
+        user: Option<String>,
+        /// Why (e.g. the inquiry's reference); stored in the logs.
+        #[arg(long, default_value = "")]
+        reason: String,
+    },
+}
+
+#[derive(Subcommand)]
 enum BenchCommand {
     /// Load the largest series under DIR into a ready volume (decode + sort + assemble).
     Load {
@@ -127,6 +151,9 @@ fn main() -> ExitCode {
         Some(Command::Bench { what: BenchCommand::Load { dir, json } }) => cli::bench_load(&dir, json),
         Some(Command::Bench { what: BenchCommand::Gui { dir } }) => cli::bench_gui(dir),
         Some(Command::Demo { out }) => cli::demo(&out),
+        Some(Command::Vault { what: VaultCommand::Lookup { vault, pseudonym, project, user, reason } }) => {
+            cli::vault_lookup(&vault, &pseudonym, project.as_deref(), user, &reason)
+        }
         Some(Command::Deid { mut paths, profile, options, vault, jobs, json }) => {
             let out = paths.pop().expect("clap requires two paths");
             let options = options.into_iter().map(OptionArg::into_option).collect();

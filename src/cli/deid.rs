@@ -23,6 +23,44 @@ pub fn passphrase_from_env() -> Option<String> {
     std::env::var("SUMI_VAULT_PASSPHRASE").ok().filter(|s| !s.is_empty())
 }
 
+/// `sumi vault lookup`: the original patient ID behind a pseudonym, for a regulator's inquiry.
+/// Asks for the passphrase on the terminal when the vault is encrypted (or takes
+/// $SUMI_VAULT_PASSPHRASE), and records the lookup in the vault's access log and, when a
+/// project is given, in its audit log.
+pub fn vault_lookup(
+    vault_path: &Path,
+    pseudonym: &str,
+    project: Option<&Path>,
+    user: Option<String>,
+    reason: &str,
+) -> CliResult {
+    if !vault_path.is_file() {
+        return Err(format!("{}: no such vault", vault_path.display()).into());
+    }
+    let actor = user.unwrap_or_else(sumi::project::default_actor);
+    let vault = match Vault::open(vault_path, passphrase_from_env().as_deref()) {
+        Err(sumi::deid::vault::VaultError::NeedsPassphrase { .. }) => {
+            let pass = rpassword::prompt_password(format!("Passphrase for {}: ", vault_path.display()))?;
+            Vault::open(vault_path, Some(&pass))?
+        }
+        other => other?,
+    };
+    let found = vault.lookup_pseudonym(pseudonym)?;
+    let details = serde_json::json!({ "pseudonym": pseudonym, "found": found.is_some(), "reason": reason, "vault": vault_path.display().to_string() });
+    vault.record_access(&actor, "reidentify", &details)?;
+    if let Some(p) = project {
+        let db = sumi::project::Project::open(p)?;
+        sumi::project::append_audit(&db.conn, &actor, "vault-lookup", Some(pseudonym), &details)?;
+    }
+    match found {
+        Some(original) => {
+            println!("{}", serde_json::json!({ "pseudonym": pseudonym, "patient_id": original }));
+            Ok(ExitCode::SUCCESS)
+        }
+        None => Err(format!("{pseudonym}: not in {}", vault_path.display()).into()),
+    }
+}
+
 pub fn deid(args: DeidArgs) -> CliResult {
     let profile = Profile::load(&args.profile)?.with_options(&args.options);
     let vault = open_vault(&profile, args.vault.as_deref())?;

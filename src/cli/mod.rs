@@ -14,7 +14,7 @@ use sumi::volume::{load_volume, plan_series};
 
 pub type CliResult = Result<ExitCode, Box<dyn std::error::Error>>;
 
-pub use deid::{DeidArgs, deid};
+pub use deid::{DeidArgs, deid, vault_lookup};
 pub use info::info;
 
 pub fn gui(paths: Vec<PathBuf>) -> CliResult {

@@ -66,6 +66,17 @@ CREATE TABLE IF NOT EXISTS patients (
     date_offset_days INTEGER NOT NULL,
     created_at TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS access_log (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    at TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    action TEXT NOT NULL,
+    details TEXT NOT NULL
+);
+CREATE TRIGGER IF NOT EXISTS access_log_no_update BEFORE UPDATE ON access_log
+    BEGIN SELECT RAISE(ABORT, 'access_log is append-only'); END;
+CREATE TRIGGER IF NOT EXISTS access_log_no_delete BEFORE DELETE ON access_log
+    BEGIN SELECT RAISE(ABORT, 'access_log is append-only'); END;
 CREATE TABLE IF NOT EXISTS uids (
     lookup TEXT PRIMARY KEY,
     original TEXT NOT NULL,
@@ -230,6 +241,24 @@ impl Vault {
                 Ok(Some(String::from_utf8_lossy(&plain).into_owned()))
             }
         }
+    }
+
+    /// Records who looked something up (re-identification), in the vault's own append-only log.
+    pub fn record_access(&self, actor: &str, action: &str, details: &serde_json::Value) -> Result<(), VaultError> {
+        let inner = self.inner.lock().expect("vault lock");
+        inner
+            .conn
+            .execute(
+                "INSERT INTO access_log (at, actor, action, details) VALUES (?1, ?2, ?3, ?4)",
+                params![crate::project::now_rfc3339(), actor, action, details.to_string()],
+            )
+            .map_err(|e| self.err(e))?;
+        Ok(())
+    }
+
+    pub fn access_count(&self) -> Result<i64, VaultError> {
+        let inner = self.inner.lock().expect("vault lock");
+        inner.conn.query_row("SELECT count(*) FROM access_log", [], |r| r.get(0)).map_err(|e| self.err(e))
     }
 
     pub fn patient_count(&self) -> Result<i64, VaultError> {
