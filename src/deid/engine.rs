@@ -158,6 +158,9 @@ impl<'a> Deidentifier<'a> {
                 _ => {}
             }
         }
+        if tag.element() == 0x0000 {
+            return (Op::Table(Action::X), "group length: no longer valid once elements change (retired)".into());
+        }
         if let Some(o) = self.overrides.iter().find(|o| o.pattern.matches(tag)) {
             return (Op::Table(o.action), format!("profile {}: {}", p.name, o.reason));
         }
@@ -232,7 +235,11 @@ impl<'a> Deidentifier<'a> {
                     Some(DataElement::new(tag, VR::SQ, DataSetSequence::<InMemDicomObject>::from(Vec::new())))
                 }
                 Action::Z => replace(None),
-                Action::K | Action::D | Action::C if vr == VR::SQ => Some(self.recurse(elem, path, here, ctx, out)?),
+                // U on a sequence is X/Z/U* resolved to U: keep it and replace the instance UIDs
+                // it contains (their own rows say U), rather than treating the sequence as a UID.
+                Action::K | Action::D | Action::C | Action::U if vr == VR::SQ => {
+                    Some(self.recurse(elem, path, here, ctx, out)?)
+                }
                 Action::K => Some(elem),
                 Action::D => match vr {
                     VR::UI => Some(self.map_uids(elem)?),
@@ -258,7 +265,7 @@ impl<'a> Deidentifier<'a> {
                         }
                     }
                     VR::TM => Some(elem),
-                    VR::LO | VR::LT | VR::SH | VR::ST | VR::UC | VR::UT | VR::PN => {
+                    VR::AE | VR::LO | VR::LT | VR::SH | VR::ST | VR::UC | VR::UT | VR::PN => {
                         replace(Some(values::scrub(&str_value(), &ctx.phi_tokens)))
                     }
                     _ => Some(elem),
