@@ -12,7 +12,9 @@ use serde::Serialize;
 use super::action::Action;
 use super::iod::iod_types;
 use super::options::ProfileOption;
-use super::profile::{AgeMode, BirthDateMode, CompiledOverride, PatientIdMode, Profile, SizeWeightMode};
+use std::collections::{HashMap, HashSet};
+
+use super::profile::{AgeMode, BirthDateMode, CompiledOverride, PatientIdMode, Profile, SafePrivate, SizeWeightMode};
 use super::table::annex_e;
 use super::values;
 use super::vault::{PatientKeys, Vault, VaultError};
@@ -53,7 +55,16 @@ enum Op {
 pub struct Deidentifier<'a> {
     pub profile: &'a Profile,
     overrides: Vec<CompiledOverride>,
+    safe_private: Vec<SafePrivate>,
     vault: &'a Vault,
+}
+
+/// Private blocks of one data set level: the creator of each (group, block), and the blocks
+/// that keep at least one safe element (their creator must stay too).
+#[derive(Default)]
+struct PrivateBlocks {
+    creators: HashMap<(u16, u16), String>,
+    kept: HashSet<(u16, u16)>,
 }
 
 /// Per-instance facts the decisions need.
@@ -65,7 +76,12 @@ struct Ctx {
 
 impl<'a> Deidentifier<'a> {
     pub fn new(profile: &'a Profile, vault: &'a Vault) -> Result<Deidentifier<'a>, String> {
-        Ok(Deidentifier { overrides: profile.compiled_overrides()?, profile, vault })
+        Ok(Deidentifier {
+            overrides: profile.compiled_overrides()?,
+            safe_private: profile.safe_private_list(),
+            profile,
+            vault,
+        })
     }
 
     /// De-identifies `obj` in place and returns every decision taken.
@@ -86,6 +102,38 @@ impl<'a> Deidentifier<'a> {
         Ok(changes)
     }
 
+    /// Creators and safe blocks at this level (only with Retain Safe Private).
+    fn private_blocks(&self, obj: &InMemDicomObject) -> PrivateBlocks {
+        let mut blocks = PrivateBlocks::default();
+        if self.safe_private.is_empty() {
+            return blocks;
+        }
+        for e in obj.iter() {
+            let t = e.header().tag;
+            if t.group() % 2 == 1 && (0x0010..=0x00FF).contains(&t.element()) {
+                blocks
+                    .creators
+                    .insert((t.group(), t.element()), e.to_str().map(|s| s.trim().to_string()).unwrap_or_default());
+            }
+        }
+        for e in obj.iter() {
+            let t = e.header().tag;
+            if self.safe_private_entry(&blocks, t, e.vr()).is_some() {
+                blocks.kept.insert((t.group(), t.element() >> 8));
+            }
+        }
+        blocks
+    }
+
+    /// The safe-list entry for a private data element, if it is on the list and numeric.
+    fn safe_private_entry(&self, blocks: &PrivateBlocks, tag: Tag, vr: VR) -> Option<&SafePrivate> {
+        if tag.group() % 2 == 0 || tag.element() < 0x1000 || !is_numeric(vr) {
+            return None;
+        }
+        let creator = blocks.creators.get(&(tag.group(), tag.element() >> 8))?;
+        self.safe_private.iter().find(|s| s.matches(creator, tag))
+    }
+
     fn walk(
         &self,
         obj: &mut InMemDicomObject,
@@ -95,10 +143,15 @@ impl<'a> Deidentifier<'a> {
         out: &mut Vec<Change>,
     ) -> Result<(), VaultError> {
         let tags: Vec<Tag> = obj.iter().map(|e| e.header().tag).collect();
+        let blocks = self.private_blocks(obj);
         for tag in tags {
             let Some(elem) = obj.take(tag) else { continue };
             path.push(tag);
-            let (op, reason) = self.decide(tag, elem.vr(), path, ctx);
+            let (op, reason) = if tag.group() % 2 == 1 && !self.safe_private.is_empty() {
+                self.decide_private(&blocks, tag, elem.vr())
+            } else {
+                self.decide(tag, elem.vr(), path, ctx)
+            };
             let here = format!("{prefix}({:04X},{:04X})", tag.group(), tag.element());
             let original = display(&elem);
             let vr = elem.vr();
@@ -127,6 +180,17 @@ impl<'a> Deidentifier<'a> {
             path.pop();
         }
         Ok(())
+    }
+
+    /// Retain Safe Private: keep listed numeric elements and their creators, remove the rest.
+    fn decide_private(&self, blocks: &PrivateBlocks, tag: Tag, vr: VR) -> (Op, String) {
+        if (0x0010..=0x00FF).contains(&tag.element()) && blocks.kept.contains(&(tag.group(), tag.element())) {
+            return (Op::Table(Action::K), "PS3.15 Retain Safe Private: creator of a kept safe attribute".into());
+        }
+        match self.safe_private_entry(blocks, tag, vr) {
+            Some(entry) => (Op::Table(Action::K), format!("PS3.15 Retain Safe Private: {}", entry.reason)),
+            None => (Op::Table(Action::X), "private attribute not on the safe list: removed".into()),
+        }
     }
 
     fn decide(&self, tag: Tag, vr: VR, path: &[Tag], ctx: &Ctx) -> (Op, String) {
@@ -364,6 +428,10 @@ fn shift_multi(s: &str, f: impl Fn(&str) -> Option<String>) -> Option<String> {
         .map(|v| if v.is_empty() { Some(String::new()) } else { f(v) })
         .collect::<Option<Vec<_>>>()
         .map(|v| v.join("\\"))
+}
+
+fn is_numeric(vr: VR) -> bool {
+    matches!(vr, VR::DS | VR::IS | VR::FL | VR::FD | VR::SL | VR::SS | VR::UL | VR::US | VR::SV | VR::UV)
 }
 
 fn text(obj: &InMemDicomObject, tag: Tag) -> Option<String> {

@@ -68,6 +68,37 @@ pub enum Requirement {
     BurnedInTextReviewed,
 }
 
+/// A private attribute known to carry no identity: (creator, group, element low byte).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct SafePrivate {
+    pub creator: String,
+    /// Hex group, e.g. "0019".
+    pub group: String,
+    /// Hex element within the creator's block, e.g. "0C" for (0019,xx0C).
+    pub element: String,
+    pub reason: String,
+}
+
+impl SafePrivate {
+    pub fn matches(&self, creator: &str, tag: dicom_core::Tag) -> bool {
+        creator.trim() == self.creator
+            && u16::from_str_radix(&self.group, 16) == Ok(tag.group())
+            && u8::from_str_radix(&self.element, 16) == Ok((tag.element() & 0xFF) as u8)
+    }
+}
+
+#[derive(Deserialize)]
+struct SafePrivateList {
+    safe_private: Vec<SafePrivate>,
+}
+
+/// The built-in safe-private list (assets/profiles/safe-private.toml).
+pub fn builtin_safe_private() -> Vec<SafePrivate> {
+    let list: SafePrivateList =
+        toml::from_str(include_str!("../../assets/profiles/safe-private.toml")).expect("built-in list parses");
+    list.safe_private
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Override {
     pub tag: String,
@@ -96,6 +127,9 @@ pub struct Profile {
     pub requires: Vec<Requirement>,
     #[serde(default, rename = "override")]
     pub overrides: Vec<Override>,
+    /// Extra safe private attributes for Retain Safe Private (the built-in list always applies).
+    #[serde(default)]
+    pub safe_private: Vec<SafePrivate>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -161,6 +195,16 @@ impl Profile {
                 })
             })
             .collect()
+    }
+
+    /// The safe-private entries in force: none without Retain Safe Private.
+    pub fn safe_private_list(&self) -> Vec<SafePrivate> {
+        if !self.has(ProfileOption::RetainSafePrivate) {
+            return Vec::new();
+        }
+        let mut list = builtin_safe_private();
+        list.extend(self.safe_private.iter().cloned());
+        list
     }
 
     pub fn has(&self, option: ProfileOption) -> bool {
