@@ -5,6 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/fetch-sample-data.sh
+# pydicom in .cache/venv, for the tests that check outputs with it.
+scripts/setup-python.sh
 
 # wgpu on Mesa's lavapipe when there is no GPU; a private runtime dir silences Mesa warnings.
 export WGPU_BACKEND="${WGPU_BACKEND:-vulkan}"

@@ -127,7 +127,7 @@ impl<'a> Deidentifier<'a> {
 
     /// The safe-list entry for a private data element, if it is on the list and numeric.
     fn safe_private_entry(&self, blocks: &PrivateBlocks, tag: Tag, vr: VR) -> Option<&SafePrivate> {
-        if tag.group() % 2 == 0 || tag.element() < 0x1000 || !is_numeric(vr) {
+        if tag.group().is_multiple_of(2) || tag.element() < 0x1000 || !is_numeric(vr) {
             return None;
         }
         let creator = blocks.creators.get(&(tag.group(), tag.element() >> 8))?;
