@@ -196,3 +196,36 @@ fn open_path_window_opens_a_typed_folder_without_a_desktop_file_dialog() {
     assert!(harness.state().open_path_text.is_none(), "the window closes");
     assert_eq!(harness.state().scan.as_ref().unwrap().instances.len(), 202);
 }
+
+#[test]
+fn deid_panel_shows_every_decision_for_the_current_instance_and_switches_profiles() {
+    let data = tempfile::tempdir().unwrap();
+    let demo = sumi::demo::ensure_demo_study(data.path()).unwrap();
+    let mut harness =
+        Harness::builder().with_size(egui::vec2(1500.0, 900.0)).wgpu_setup(wgpu_setup()).build_eframe(|cc| {
+            let mut app = SumiApp::new(cc);
+            app.open_paths(vec![demo.clone()]);
+            app
+        });
+    step_until(&mut harness, "the CT to load", |app| app.viewer.loaded.as_ref().is_some_and(|l| l.volume.is_some()));
+    harness.get_by_label("View").click();
+    harness.run_steps(2);
+    harness.get_by_label("De-identification").click();
+    harness.run_steps(3);
+    let decision = |app: &SumiApp, tag: &str| app.deid.changes.iter().find(|c| c.path == tag).map(|c| c.action.clone());
+    assert_eq!(decision(harness.state(), "(0010,0010)").as_deref(), Some("Z"), "ps315-basic empties Patient's Name");
+    assert_eq!(decision(harness.state(), "(0010,0020)").as_deref(), Some("Z"));
+    assert!(harness.state().deid.changes.iter().any(|c| c.private && c.new.is_none()), "private block removed");
+
+    harness.get_by_label("Profile").click();
+    harness.run_steps(2);
+    harness.get_by_label("jp-pseudonymized").click();
+    harness.run_steps(3);
+    let app = harness.state();
+    assert_eq!(app.deid.profile_name, "jp-pseudonymized");
+    assert_eq!(decision(app, "(0010,0020)").as_deref(), Some("pseudonym"));
+    let study_date = app.deid.changes.iter().find(|c| c.path == "(0008,0020)").unwrap();
+    assert_eq!(study_date.action, "C", "dates are shifted under Retain Longitudinal Modified Dates");
+    assert_ne!(study_date.new.as_deref(), Some(study_date.original.as_str()));
+    assert!(app.deid.residuals.is_empty(), "no kept value holds the patient's identifiers: {:?}", app.deid.residuals);
+}
