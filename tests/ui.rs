@@ -229,3 +229,36 @@ fn deid_panel_shows_every_decision_for_the_current_instance_and_switches_profile
     assert_ne!(study_date.new.as_deref(), Some(study_date.original.as_str()));
     assert!(app.deid.residuals.is_empty(), "no kept value holds the patient's identifiers: {:?}", app.deid.residuals);
 }
+
+#[test]
+fn a_user_toml_profile_can_be_loaded_in_the_deid_panel() {
+    let data = tempfile::tempdir().unwrap();
+    let demo = sumi::demo::ensure_demo_study(data.path()).unwrap();
+    let profile = data.path().join("site.toml");
+    std::fs::write(
+        &profile,
+        "name = \"site-policy\"\nversion = \"3\"\n[[override]]\ntag = \"(0008,1030)\"\naction = \"K\"\nreason = \"site policy: study descriptions are reviewed\"\n",
+    )
+    .unwrap();
+    let mut harness =
+        Harness::builder().with_size(egui::vec2(1500.0, 900.0)).wgpu_setup(wgpu_setup()).build_eframe(|cc| {
+            let mut app = SumiApp::new(cc);
+            app.show_deid = true;
+            app.open_paths(vec![demo.clone()]);
+            app
+        });
+    step_until(&mut harness, "the CT to load", |app| app.viewer.loaded.as_ref().is_some_and(|l| l.volume.is_some()));
+    harness.run_steps(2);
+    // The panel's first text field is the profile file (the second is the diff filter).
+    harness.get_all_by_role(egui::accesskit::Role::TextInput).next().unwrap().click();
+    harness.run_steps(1);
+    harness.get_all_by_role(egui::accesskit::Role::TextInput).next().unwrap().type_text(&profile.display().to_string());
+    harness.run_steps(1);
+    harness.get_by_label("Open").click();
+    harness.run_steps(3);
+    let app = harness.state();
+    assert_eq!(app.deid.profile_name, profile.display().to_string());
+    let c = app.deid.changes.iter().find(|c| c.path == "(0008,1030)").expect("study description decision");
+    assert_eq!(c.action, "K");
+    assert!(c.reason.contains("site policy"), "{}", c.reason);
+}

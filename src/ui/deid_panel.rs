@@ -59,6 +59,8 @@ pub struct DeidPanel {
     pub extra_options: Vec<ProfileOption>,
     pub filter: DiffFilter,
     pub search: String,
+    /// Text of the "profile file" field (a user TOML profile).
+    pub profile_file: String,
     key: Option<(PathBuf, String, Vec<ProfileOption>)>,
     pub changes: Vec<Change>,
     pub residuals: Vec<Residual>,
@@ -72,6 +74,7 @@ impl Default for DeidPanel {
             extra_options: Vec::new(),
             filter: DiffFilter::Changed,
             search: String::new(),
+            profile_file: String::new(),
             key: None,
             changes: Vec::new(),
             residuals: Vec::new(),
@@ -144,6 +147,22 @@ impl DeidPanel {
                     }
                 }
             });
+        });
+        ui.horizontal(|ui| {
+            ui.label(tr(lang, "deid.profile_file"));
+            ui.add(
+                egui::TextEdit::singleline(&mut self.profile_file).desired_width(280.0).hint_text("/path/profile.toml"),
+            );
+            if ui.button(tr(lang, "dialog.open")).clicked() && !self.profile_file.trim().is_empty() {
+                let file = self.profile_file.trim().to_string();
+                match Profile::load(&file) {
+                    Ok(_) => {
+                        self.profile_name = file.clone();
+                        chosen = Some(file);
+                    }
+                    Err(e) => self.error = Some(e.to_string()),
+                }
+            }
         });
         egui::CollapsingHeader::new(tr(lang, "deid.options")).show(ui, |ui| {
             let base = Profile::load(&self.profile_name).map(|p| p.options).unwrap_or_default();

@@ -71,6 +71,7 @@ pub const TABLE: &[(&str, &str, &str)] = &[
     ("deid.title", "De-identification", "匿名化（ヘッダ）"),
     ("deid.profile", "Profile", "プロファイル"),
     ("deid.options", "PS3.15 options", "PS3.15 オプション"),
+    ("deid.profile_file", "Profile file", "プロファイルファイル"),
     (
         "deid.preview_note",
         "Preview of this instance: pseudonyms and date offsets are samples.",
