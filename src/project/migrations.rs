@@ -79,6 +79,33 @@ const MIGRATIONS: &[&str] = &[
         value TEXT NOT NULL
     );
     "#,
+    // 3: burned-in text review: proposals and decisions per instance, and device templates.
+    r#"
+    CREATE TABLE text_reviews (
+        id INTEGER PRIMARY KEY,
+        instance_ref INTEGER NOT NULL UNIQUE REFERENCES instances(id) ON DELETE CASCADE,
+        status TEXT NOT NULL CHECK (status IN ('pending', 'approved', 'flagged')),
+        risk INTEGER NOT NULL,
+        proposed_json TEXT NOT NULL,
+        boxes_json TEXT NOT NULL,
+        reviewer TEXT,
+        decided_at TEXT,
+        comment TEXT
+    );
+    CREATE INDEX text_reviews_queue ON text_reviews(status, risk DESC);
+    CREATE TABLE device_templates (
+        id INTEGER PRIMARY KEY,
+        manufacturer TEXT NOT NULL,
+        model TEXT NOT NULL,
+        rows INTEGER NOT NULL,
+        cols INTEGER NOT NULL,
+        sop_class TEXT NOT NULL,
+        boxes_json TEXT NOT NULL,
+        created_by TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        UNIQUE (manufacturer, model, rows, cols, sop_class)
+    );
+    "#,
 ];
 
 pub(crate) const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

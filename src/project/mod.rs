@@ -4,6 +4,7 @@
 mod audit;
 mod import;
 mod migrations;
+pub mod text_review;
 mod time;
 
 pub use audit::{AuditEvent, append_audit, audit_events};
