@@ -6,6 +6,7 @@ pub mod engine;
 pub mod files;
 pub mod iod;
 pub mod options;
+pub mod pixels;
 pub mod profile;
 pub mod residuals;
 pub mod table;

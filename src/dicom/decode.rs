@@ -276,7 +276,11 @@ const ADOBE_NO_TRANSFORM: [u8; 16] = [0xFF, 0xEE, 0, 14, b'A', b'd', b'o', b'b',
 /// garbles the colours. Returns a copy whose frames start with an Adobe "no transform" marker:
 /// streams with their own JFIF marker, known component ids or Adobe marker (a later Adobe marker
 /// overrides this one) decode as before. `None` when not an RGB 8-bit lossy JPEG.
-fn mark_jpeg_rgb(file: &DicomFile, ts_uid: &str, image: &ImageMeta) -> Option<dicom_object::DefaultDicomObject> {
+pub(crate) fn mark_jpeg_rgb(
+    file: &DicomFile,
+    ts_uid: &str,
+    image: &ImageMeta,
+) -> Option<dicom_object::DefaultDicomObject> {
     if !JPEG_LOSSY_8BIT.contains(&ts_uid) || image.samples_per_pixel != 3 || image.photometric != "RGB" {
         return None;
     }

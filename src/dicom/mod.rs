@@ -7,7 +7,7 @@ mod error;
 pub mod group;
 pub mod meta;
 mod open;
-mod palette;
+pub(crate) mod palette;
 pub mod scan;
 
 pub use decode::{DecodedFrames, Photometric, decode_file};

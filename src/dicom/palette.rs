@@ -63,6 +63,16 @@ impl Palette {
         let at = |t: &Vec<u8>| t[(stored - self.first_mapped).clamp(0, t.len() as i64 - 1) as usize];
         [at(&self.rgb[0]), at(&self.rgb[1]), at(&self.rgb[2])]
     }
+
+    /// The stored value whose entry is darkest (lowest BT.601 luma; the first of equals), the
+    /// value that reads as black when burned-in text is blanked.
+    pub(crate) fn darkest_index(&self) -> i64 {
+        let len = self.rgb.iter().map(Vec::len).min().unwrap_or(0);
+        let luma = |i: usize| {
+            299 * u32::from(self.rgb[0][i]) + 587 * u32::from(self.rgb[1][i]) + 114 * u32::from(self.rgb[2][i])
+        };
+        self.first_mapped + (0..len).min_by_key(|&i| luma(i)).unwrap_or(0) as i64
+    }
 }
 
 fn raw_bytes(o: &InMemDicomObject, tag: Tag) -> Option<Vec<u8>> {
@@ -152,6 +162,13 @@ mod tests {
         let data = [0, 2, 0, 10, 1, 3, 40, 2, 1, 0, 0];
         let lut = expand_segmented(&data).unwrap();
         assert_eq!(lut, vec![0, 10, 20, 30, 40, 0, 10]);
+    }
+
+    #[test]
+    fn darkest_index_is_the_lowest_luma_entry_offset_by_the_first_mapped_value() {
+        // Entry 1 is pure blue (luma 29), darker than mid grey (luma 100) at entry 2.
+        let palette = Palette { first_mapped: 10, rgb: [vec![200, 0, 100], vec![200, 0, 100], vec![200, 255, 100]] };
+        assert_eq!(palette.darkest_index(), 11);
     }
 
     #[test]
