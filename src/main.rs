@@ -56,6 +56,15 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Propose boxes around text burned into the pixels, per file and frame, with a score and a
+    /// reason each (for masking under PS3.15 Clean Pixel Data).
+    DetectText {
+        /// DICOM files, or folders to search for them.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        #[arg(long)]
+        json: bool,
+    },
     /// The key vault: re-identify a pseudonym on a regulator's request (audited).
     Vault {
         #[command(subcommand)]
@@ -151,6 +160,7 @@ fn main() -> ExitCode {
         Some(Command::Bench { what: BenchCommand::Load { dir, json } }) => cli::bench_load(&dir, json),
         Some(Command::Bench { what: BenchCommand::Gui { dir } }) => cli::bench_gui(dir),
         Some(Command::Demo { out }) => cli::demo(&out),
+        Some(Command::DetectText { paths, json }) => cli::detect_text(&paths, json),
         Some(Command::Vault { what: VaultCommand::Lookup { vault, pseudonym, project, user, reason } }) => {
             cli::vault_lookup(&vault, &pseudonym, project.as_deref(), user, &reason)
         }

@@ -2,6 +2,7 @@
 //! the exit code; errors are one line each.
 
 mod deid;
+mod detect_text;
 mod info;
 
 use std::path::{Path, PathBuf};
@@ -15,6 +16,7 @@ use sumi::volume::{load_volume, plan_series};
 pub type CliResult = Result<ExitCode, Box<dyn std::error::Error>>;
 
 pub use deid::{DeidArgs, deid, vault_lookup};
+pub use detect_text::detect_text;
 pub use info::info;
 
 pub fn gui(paths: Vec<PathBuf>) -> CliResult {

@@ -10,6 +10,7 @@ pub mod pixels;
 pub mod profile;
 pub mod residuals;
 pub mod table;
+pub mod text;
 pub mod values;
 pub mod vault;
 
