@@ -262,3 +262,46 @@ fn a_user_toml_profile_can_be_loaded_in_the_deid_panel() {
     assert_eq!(c.action, "K");
     assert!(c.reason.contains("site policy"), "{}", c.reason);
 }
+
+#[test]
+fn review_queue_detects_text_and_enter_approves_with_an_audit_event() {
+    let data = tempfile::tempdir().unwrap();
+    let demo = sumi::demo::ensure_demo_study(data.path()).unwrap();
+    let project = data.path().join("review.sumi");
+    let mut harness =
+        Harness::builder().with_size(egui::vec2(1500.0, 900.0)).wgpu_setup(wgpu_setup()).build_eframe(|cc| {
+            let mut app = SumiApp::new(cc);
+            app.open_project(project.clone());
+            app.open_paths(vec![demo.clone()]);
+            app
+        });
+    step_until(&mut harness, "the import", |app| app.last_import.is_some() && app.scan.is_some());
+    harness.state_mut().set_review(true);
+    harness.run_steps(2);
+    let _ = std::fs::create_dir_all("target/screens");
+    if let Ok(img) = harness.render() {
+        let _ = img.save("target/screens/review0.png");
+    }
+    harness.get_by_label("Find text in the project").click();
+    step_until(&mut harness, "the review queue", |app| !app.review.queue.is_empty());
+    step_until(&mut harness, "the first item to load", |app| {
+        app.viewer.loaded.as_ref().is_some_and(|l| l.volume.is_some())
+    });
+    let first = harness.state().review.current().unwrap().clone();
+    assert!(first.path.contains("IM_"), "{}", first.path);
+    assert!(!first.boxes.is_empty(), "the demo ultrasound has burned-in text: {first:?}");
+    let queued = harness.state().review.queue.len();
+    let _ = std::fs::create_dir_all("target/screens");
+    if let Ok(img) = harness.render() {
+        let _ = img.save("target/screens/review.png");
+    }
+    harness.key_press(egui::Key::Enter);
+    harness.run_steps(3);
+    let app = harness.state();
+    assert_eq!(app.review.remaining(), queued - 1, "one decision taken");
+    let db = sumi::project::Project::open(&project).unwrap();
+    let decided =
+        db.text_review_queue().unwrap().into_iter().find(|q| q.sop_instance_uid == first.sop_instance_uid).unwrap();
+    assert_eq!(decided.status, sumi::project::text_review::ReviewStatus::Approved);
+    assert!(sumi::project::audit_events(&db.conn).unwrap().iter().any(|e| e.action == "text-review"));
+}

@@ -11,6 +11,7 @@ pub mod profile;
 pub mod residuals;
 pub mod table;
 pub mod text;
+pub mod text_queue;
 pub mod values;
 pub mod vault;
 

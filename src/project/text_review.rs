@@ -48,10 +48,13 @@ impl ReviewStatus {
     }
 }
 
-/// Risk order of the queue: PHI match first, then text, then template-only, then nothing found.
+/// Risk order of the queue: PHI match first, then text where text is expected (ultrasound,
+/// captures), then text found where images rarely carry any (CT, MR), then template-only, then
+/// nothing found.
 pub mod risk {
-    pub const PHI_MATCH: i64 = 3;
-    pub const TEXT: i64 = 2;
+    pub const PHI_MATCH: i64 = 4;
+    pub const TEXT: i64 = 3;
+    pub const TEXT_UNEXPECTED: i64 = 2;
     pub const TEMPLATE: i64 = 1;
     pub const NONE: i64 = 0;
 }

@@ -37,6 +37,7 @@ pub struct SumiApp {
     pub show_tags: bool,
     pub deid: super::deid_panel::DeidPanel,
     pub show_deid: bool,
+    pub review: super::review::Review,
     /// Series to open as soon as the scan finishes (the largest one by default).
     auto_open: bool,
     /// When the user last opened files (start of the time-to-first-image clock).
@@ -76,6 +77,7 @@ impl SumiApp {
             show_tags: false,
             deid: Default::default(),
             show_deid: false,
+            review: Default::default(),
             auto_open: true,
             opened_at: std::time::Instant::now(),
             first_painted: None,
@@ -231,6 +233,10 @@ impl SumiApp {
                 ui.separator();
                 ui.checkbox(&mut self.show_tags, tr(lang, "menu.tags"));
                 ui.checkbox(&mut self.show_deid, tr(lang, "menu.deid"));
+                let mut review = self.review.open;
+                if ui.checkbox(&mut review, tr(lang, "menu.review")).changed() {
+                    self.set_review(review);
+                }
                 ui.checkbox(&mut self.problems.open, tr(lang, "menu.problems"));
             });
             ui.menu_button(tr(lang, "menu.language"), |ui| {
@@ -242,6 +248,15 @@ impl SumiApp {
 }
 
 impl SumiApp {
+    /// Enters or leaves the burned-in text review mode.
+    pub fn set_review(&mut self, on: bool) {
+        self.review.open = on;
+        self.viewer.review_mode = on;
+        if on {
+            super::review::reload(self, 0);
+        }
+    }
+
     /// A typed path (folder or file), for machines without a desktop file dialog.
     fn open_path_window(&mut self, ctx: &egui::Context) {
         let lang = self.lang;
@@ -299,10 +314,19 @@ impl eframe::App for SumiApp {
         let lang = self.lang;
         egui::Panel::top("menu").show(ui, |ui| self.menu(ui));
         egui::Panel::top("toolbar").show(ui, |ui| super::toolbar::toolbar(ui, &mut self.viewer, lang));
-        egui::Panel::left("browser")
-            .resizable(true)
-            .default_size(300.0)
-            .show(ui, |ui| super::browser::browser(ui, self));
+        if self.review.open {
+            egui::Panel::top("review-toolbar").show(ui, |ui| super::review::toolbar(ui, self));
+            egui::Panel::left("review-queue")
+                .resizable(true)
+                .default_size(320.0)
+                .show(ui, |ui| super::review::queue_panel(ui, self));
+            super::review::keys(&ctx, self);
+        } else {
+            egui::Panel::left("browser")
+                .resizable(true)
+                .default_size(300.0)
+                .show(ui, |ui| super::browser::browser(ui, self));
+        }
         if self.show_deid {
             let path = self.viewer.current_instance_path();
             let chosen = egui::Panel::right("deid")
@@ -347,7 +371,12 @@ impl eframe::App for SumiApp {
                 self.viewer.status_line(ui, lang);
             });
         });
-        egui::CentralPanel::default().show(ui, |ui| self.viewer.ui(ui, lang));
+        egui::CentralPanel::default().show(ui, |ui| {
+            let viewports = self.viewer.ui(ui, lang);
+            if self.review.open {
+                super::review::overlay(ui, self, &viewports);
+            }
+        });
         self.open_path_window(&ctx);
         self.bench_timings(&ctx);
     }

@@ -192,7 +192,7 @@ impl DeidPanel {
             ui.label(egui::RichText::new(tr(lang, "deid.no_residuals")).small());
         } else {
             egui::CollapsingHeader::new(
-                egui::RichText::new(format!("⚠ {} ({})", tr(lang, "deid.residuals"), self.residuals.len()))
+                egui::RichText::new(format!("! {} ({})", tr(lang, "deid.residuals"), self.residuals.len()))
                     .color(ui.visuals().warn_fg_color),
             )
             .default_open(true)

@@ -8,6 +8,7 @@ pub mod fonts;
 pub mod i18n;
 mod jobs;
 mod problems;
+pub mod review;
 mod tags;
 mod toolbar;
 mod viewer;

@@ -55,6 +55,8 @@ pub struct Viewer {
     next_gpu_id: u64,
     /// Requested fit on the next frame (after load or reset).
     pub fit_pending: bool,
+    /// Review mode: one viewport on the acquired plane; the primary button belongs to the box tools.
+    pub review_mode: bool,
     /// Views the user zoomed or panned keep their zoom; the others re-fit when their size changes.
     pub manual_zoom: [bool; 4],
     /// Where each visible viewport was drawn last frame (for tests and tools).
@@ -82,6 +84,7 @@ impl Viewer {
             fit_pending: true,
             viewport_rects: Vec::new(),
             manual_zoom: [false; 4],
+            review_mode: false,
         }
     }
 
@@ -147,7 +150,7 @@ impl Viewer {
                         }
                     }
                     self.focus = plan.geometry.center();
-                    let native = !matches!(plan.kind, SeriesKind::Volume);
+                    let native = self.review_mode || !matches!(plan.kind, SeriesKind::Volume);
                     if native {
                         self.layout = Layout::One;
                         self.active = 0;
@@ -278,7 +281,8 @@ impl Viewer {
         }
     }
 
-    pub fn ui(&mut self, ui: &mut egui::Ui, lang: Lang) {
+    /// Draws the visible viewports; returns (viewport, rect, response) for each.
+    pub fn ui(&mut self, ui: &mut egui::Ui, lang: Lang) -> Vec<(usize, egui::Rect, egui::Response)> {
         let rect = ui.available_rect_before_wrap();
         ui.allocate_rect(rect, egui::Sense::hover());
         if self.loaded.is_none() {
@@ -290,15 +294,19 @@ impl Viewer {
                 egui::FontId::proportional(18.0),
                 egui::Color32::GRAY,
             );
-            return;
+            return Vec::new();
         }
         let visible = self.visible();
         let rects = split(rect, visible.len(), self.layout);
         self.viewport_rects = visible.iter().copied().zip(rects.iter().copied()).collect();
+        let mut out = Vec::new();
         for (&vp, r) in visible.iter().zip(rects) {
-            super::viewport::viewport(ui, self, vp, r, lang);
+            if let Some(resp) = super::viewport::viewport(ui, self, vp, r, lang) {
+                out.push((vp, r, resp));
+            }
         }
         self.fit_pending = false;
+        out
     }
 
     pub fn status_line(&self, ui: &mut egui::Ui, lang: Lang) {

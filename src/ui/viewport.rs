@@ -17,8 +17,10 @@ const CROSSHAIR: [Color32; 4] = [
     Color32::from_rgb(200, 120, 255),
 ];
 
-pub fn viewport(ui: &mut egui::Ui, v: &mut Viewer, vp: usize, rect: Rect, lang: Lang) {
-    let Some(loaded) = &v.loaded else { return };
+/// Draws one viewport and handles its mouse input; returns its response (the review overlay uses
+/// the primary button, which the viewport leaves alone in review mode).
+pub fn viewport(ui: &mut egui::Ui, v: &mut Viewer, vp: usize, rect: Rect, lang: Lang) -> Option<egui::Response> {
+    let Some(loaded) = &v.loaded else { return None };
     let g = loaded.plan.geometry.clone();
     let spatial = matches!(loaded.plan.kind, SeriesKind::Volume);
     let gpu_id = loaded.gpu_id;
@@ -79,6 +81,7 @@ pub fn viewport(ui: &mut egui::Ui, v: &mut Viewer, vp: usize, rect: Rect, lang: 
         v.maximized = if v.maximized.is_some() { None } else { Some(vp) };
         v.fit_pending = true;
     } else if spatial
+        && !v.review_mode
         && (response.clicked_by(PointerButton::Primary) || response.dragged_by(PointerButton::Primary))
         && let Some(p) = response.interact_pointer_pos()
     {
@@ -136,6 +139,7 @@ pub fn viewport(ui: &mut egui::Ui, v: &mut Viewer, vp: usize, rect: Rect, lang: 
     corner_overlays(&painter, rect, v, vp, lang);
     let border = if v.active == vp { CROSSHAIR[vp] } else { Color32::from_gray(60) };
     painter.rect_stroke(rect, 0.0, Stroke::new(1.0, border), egui::StrokeKind::Inside);
+    Some(response)
 }
 
 fn viewport_params(m: &nalgebra::Matrix4<f64>, v: &Viewer, gpu_id: u64) -> Option<MprParams> {
