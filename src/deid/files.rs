@@ -62,10 +62,15 @@ pub struct DeidSummary {
 /// endian, not deflated), only the header is parsed and the Pixel Data bytes are copied verbatim
 /// from the source; otherwise the whole object is read and rewritten.
 pub fn deidentify_file(source: &Path, out_dir: &Path, deid: &Deidentifier<'_>) -> Result<FileResult, DeidFileError> {
-    let fast = pixel_data_tail(source);
-    let mut file = open_dicom(source, fast.is_some())?;
-    let tail = fast.filter(|_| file.had_file_meta && is_plain_little_endian(file.obj.meta().transfer_syntax()));
-    if fast.is_some() && tail.is_none() {
+    let mut file = open_dicom(source, true)?;
+    // One handle on the source serves the tail check and the Pixel Data copy.
+    let mut src = std::fs::File::open(source).map_err(|e| DicomError::Io { path: source.into(), source: e })?;
+    let tail = if file.had_file_meta && is_plain_little_endian(file.obj.meta().transfer_syntax()) {
+        locate_tail(&file, &mut src)
+    } else {
+        None
+    };
+    if tail.is_none() && file.obj.get(tags::PIXEL_DATA).is_none() {
         file = open_dicom(source, false)?;
     }
     let ts = file.obj.meta().transfer_syntax().trim_end_matches('\0').to_string();
@@ -96,13 +101,19 @@ pub fn deidentify_file(source: &Path, out_dir: &Path, deid: &Deidentifier<'_>) -
     std::fs::create_dir_all(&dir).map_err(|e| write_err(format!("cannot create {}: {e}", dir.display())))?;
     let output = dir.join(format!("{sop_instance}.dcm"));
     let tmp = dir.join(format!(".{sop_instance}.dcm.part"));
+    let mut out =
+        std::fs::File::create(&tmp).map_err(|e| write_err(format!("cannot create {}: {e}", tmp.display())))?;
     obj.with_exact_meta(meta)
-        .write_to_file(&tmp)
+        .write_all(&mut out)
         .map_err(|e| write_err(format!("cannot write {}: {}", tmp.display(), error_chain(&e))))?;
     if let Some(offset) = tail {
-        append_from(source, offset, &tmp)
+        // Kernel-side copy (copy_file_range) of the untouched Pixel Data element.
+        use std::io::{Seek, SeekFrom};
+        src.seek(SeekFrom::Start(offset))
+            .and_then(|_| std::io::copy(&mut src, &mut out))
             .map_err(|e| write_err(format!("cannot copy Pixel Data into {}: {e}", tmp.display())))?;
     }
+    drop(out);
     std::fs::rename(&tmp, &output).map_err(|e| write_err(format!("cannot rename into {}: {e}", output.display())))?;
     Ok(FileResult { source: source.into(), output, changes })
 }
@@ -150,53 +161,29 @@ pub fn deidentify_tree(
     summary
 }
 
+/// The Pixel Data offset for the copy-through path: O(1) for native data from the header's
+/// geometry, a bounded scan for encapsulated data.
+fn locate_tail(file: &crate::dicom::DicomFile, src: &mut std::fs::File) -> Option<u64> {
+    let ts = file.obj.meta().transfer_syntax().trim_end_matches('\0');
+    if ts == "1.2.840.10008.1.2" || ts == "1.2.840.10008.1.2.1" {
+        let image = crate::dicom::ImageMeta::from_obj(&file.obj)?;
+        let bits = u64::from(image.bits_allocated);
+        let samples = u64::from(image.rows)
+            * u64::from(image.cols)
+            * u64::from(image.frames)
+            * u64::from(image.samples_per_pixel);
+        let bytes = if bits == 1 { samples.div_ceil(8) } else { samples * bits.div_ceil(8) };
+        crate::dicom::tail::native_pixel_tail_in(src, bytes).map(|t| t.element_offset)
+    } else {
+        crate::dicom::tail::pixel_data_tail(&file.path)
+    }
+}
+
 fn is_plain_little_endian(ts: &str) -> bool {
     // Explicit/implicit VR little endian and every encapsulated (compressed) syntax; not big
     // endian (retired) and not deflate, whose data set is compressed as a whole.
     let ts = ts.trim_end_matches('\0');
     ts != "1.2.840.10008.1.2.2" && ts != "1.2.840.10008.1.2.1.99"
-}
-
-/// Byte offset of the root Pixel Data element when it provably ends the file: a native element
-/// whose declared length reaches exactly the end, or an encapsulated one whose sequence delimiter
-/// is the file's last 8 bytes. `None` means "parse everything".
-pub fn pixel_data_tail(path: &Path) -> Option<u64> {
-    use std::io::{Read, Seek, SeekFrom};
-    let mut f = std::fs::File::open(path).ok()?;
-    let len = f.metadata().ok()?.len();
-    // Pixel Data headers sit in the first bytes of the last element; search a bounded window
-    // from the end for native data, and the whole file for encapsulated data (small headers).
-    let window = len.min(8 << 20);
-    let mut buf = vec![0u8; window as usize];
-    f.seek(SeekFrom::Start(len - window)).ok()?;
-    f.read_exact(&mut buf).ok()?;
-    let base = len - window;
-    let tag = [0xE0, 0x7F, 0x10, 0x00];
-    let encapsulated_end = buf.ends_with(&[0xFE, 0xFF, 0xDD, 0xE0, 0, 0, 0, 0]);
-    let mut candidates: Vec<usize> = buf.windows(4).enumerate().filter(|(_, w)| *w == tag).map(|(i, _)| i).collect();
-    candidates.reverse();
-    for i in candidates {
-        let at = |o: usize| buf.get(i + o..i + o + 4).map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]));
-        let explicit =
-            matches!(buf.get(i + 4..i + 6), Some(b"OB") | Some(b"OW")) && buf.get(i + 6..i + 8) == Some(&[0, 0]);
-        let (header, declared) = if explicit { (12u64, at(8)?) } else { (8u64, at(4)?) };
-        let start = base + i as u64;
-        let fits = if declared == u32::MAX { encapsulated_end } else { start + header + u64::from(declared) == len };
-        if fits && start >= 132 {
-            return Some(start);
-        }
-    }
-    None
-}
-
-/// Appends `source[offset..]` to `dest`.
-fn append_from(source: &Path, offset: u64, dest: &Path) -> std::io::Result<()> {
-    use std::io::{Seek, SeekFrom};
-    let mut src = std::fs::File::open(source)?;
-    src.seek(SeekFrom::Start(offset))?;
-    let mut out = std::fs::OpenOptions::new().append(true).open(dest)?;
-    std::io::copy(&mut src, &mut out)?;
-    Ok(())
 }
 
 fn is_dicomdir(path: &Path) -> bool {

@@ -7,6 +7,7 @@ use dicom_core::value::{PixelFragmentSequence, PrimitiveValue, Value};
 use dicom_core::{DataElement, VR};
 use dicom_dictionary_std::tags;
 use dicom_encoding::TransferSyntaxIndex;
+use dicom_object::InMemDicomObject;
 use dicom_pixeldata::PixelDecoder;
 use dicom_transfer_syntax_registry::TransferSyntaxRegistry;
 
@@ -129,9 +130,57 @@ pub fn stored_range(bits_stored: u16, signed: bool, slope: f64, intercept: f64) 
 }
 
 /// Opens and decodes all frames of `path`.
+///
+/// Native little-endian pixel data that provably ends the file is read straight from its bytes
+/// after a header-only parse (no parse of the pixel values into a DICOM value and back);
+/// everything else goes through dicom-pixeldata.
 pub fn decode_file(path: &Path) -> Result<DecodedFrames, DicomError> {
+    let header = open_dicom(path, true)?;
+    if let Some(fast) = decode_native_tail(&header)? {
+        return Ok(fast);
+    }
+    if header.obj.get(tags::PIXEL_DATA).is_some() {
+        return decode_opened(&header); // a raw data set without meta is read whole anyway
+    }
     let file = open_dicom(path, false)?;
     decode_opened(&file)
+}
+
+/// The fast path of `decode_file`, when it applies.
+fn decode_native_tail(header: &DicomFile) -> Result<Option<DecodedFrames>, DicomError> {
+    let ts = header.obj.meta().transfer_syntax().trim_end_matches('\0');
+    let native_le = ts == "1.2.840.10008.1.2" || ts == "1.2.840.10008.1.2.1";
+    let Some(image) = ImageMeta::from_obj(&header.obj) else { return Ok(None) };
+    let simple_pi = matches!(image.photometric.as_str(), "MONOCHROME1" | "MONOCHROME2" | "RGB" | "PALETTE COLOR");
+    if !header.had_file_meta || !native_le || !simple_pi || !matches!(image.bits_allocated, 8 | 16 | 32) {
+        return Ok(None);
+    }
+    let sample = usize::from(image.bits_allocated / 8);
+    let expected = image.rows as usize
+        * image.cols as usize
+        * image.frames as usize
+        * usize::from(image.samples_per_pixel)
+        * sample;
+    let Some(tail) = super::tail::native_pixel_tail(&header.path, expected as u64) else { return Ok(None) };
+    let io = |source| DicomError::Io { path: header.path.clone(), source };
+    let mut data = vec![0u8; expected];
+    {
+        use std::io::{Read, Seek, SeekFrom};
+        let mut f = std::fs::File::open(&header.path).map_err(io)?;
+        f.seek(SeekFrom::Start(tail.value_offset)).map_err(io)?;
+        f.read_exact(&mut data).map_err(io)?;
+    }
+    let planar = image.samples_per_pixel > 1 && super::attrs::int(&header.obj, tags::PLANAR_CONFIGURATION) == Some(1);
+    let layout = Layout {
+        rows: image.rows as usize,
+        cols: image.cols as usize,
+        frames: image.frames as usize,
+        spp: usize::from(image.samples_per_pixel),
+        bits_allocated: image.bits_allocated,
+        pi: image.photometric.clone(),
+        planar,
+    };
+    assemble(&header.path, &header.obj, &image, &layout, data).map(Some)
 }
 
 pub fn decode_opened(file: &DicomFile) -> Result<DecodedFrames, DicomError> {
@@ -168,29 +217,57 @@ pub fn decode_opened(file: &DicomFile) -> Result<DecodedFrames, DicomError> {
         .unwrap_or(&file.obj)
         .decode_pixel_data()
         .map_err(|e| DicomError::Decode { path: path.into(), reason: error_chain(&e) })?;
-    let rows = decoded.rows() as usize;
-    let cols = decoded.columns() as usize;
-    let frames = decoded.number_of_frames().max(1) as usize;
-    let spp = decoded.samples_per_pixel() as usize;
-    let bits_allocated = decoded.bits_allocated();
-    let bytes = match bits_allocated {
-        1 | 8 => 1,
-        16 => 2,
-        32 => 4,
-        other => {
-            return Err(DicomError::BadAttribute {
-                path: path.into(),
-                attribute: "Bits Allocated",
-                reason: format!("{other} is not supported"),
-            });
-        }
+    let layout = Layout {
+        rows: decoded.rows() as usize,
+        cols: decoded.columns() as usize,
+        frames: decoded.number_of_frames().max(1) as usize,
+        spp: decoded.samples_per_pixel() as usize,
+        bits_allocated: decoded.bits_allocated(),
+        pi: decoded.photometric_interpretation().as_str().to_string(),
+        planar: image.samples_per_pixel > 1 && decoded.planar_configuration() as u16 == 1,
     };
-    let pi = decoded.photometric_interpretation().as_str().to_string();
-    let planar = image.samples_per_pixel > 1 && decoded.planar_configuration() as u16 == 1;
     let mut data = decoded.into_data();
     if ts_uid == BIG_ENDIAN {
-        fix_big_endian_samples(file, &mut data, bytes);
+        fix_big_endian_samples(file, &mut data, sample_bytes(path, layout.bits_allocated)?);
     }
+    assemble(path, &file.obj, &image, &layout, data)
+}
+
+/// The native layout of decoded pixel data.
+struct Layout {
+    rows: usize,
+    cols: usize,
+    frames: usize,
+    spp: usize,
+    bits_allocated: u16,
+    pi: String,
+    planar: bool,
+}
+
+fn sample_bytes(path: &Path, bits_allocated: u16) -> Result<usize, DicomError> {
+    match bits_allocated {
+        1 | 8 => Ok(1),
+        16 => Ok(2),
+        32 => Ok(4),
+        other => Err(DicomError::BadAttribute {
+            path: path.into(),
+            attribute: "Bits Allocated",
+            reason: format!("{other} is not supported"),
+        }),
+    }
+}
+
+/// Turns native little-endian samples into grey stored values or 8-bit RGB.
+fn assemble(
+    path: &Path,
+    obj: &InMemDicomObject,
+    image: &ImageMeta,
+    layout: &Layout,
+    data: Vec<u8>,
+) -> Result<DecodedFrames, DicomError> {
+    let Layout { rows, cols, frames, spp, bits_allocated, ref pi, planar } = *layout;
+    let bytes = sample_bytes(path, bits_allocated)?;
+    let file_obj = obj;
     let pixels = rows * cols;
     let bad_len = |expected: usize| DicomError::Decode {
         path: path.into(),
@@ -205,24 +282,24 @@ pub fn decode_opened(file: &DicomFile) -> Result<DecodedFrames, DicomError> {
             return Err(bad_len(expected));
         }
         if pi == "PALETTE COLOR" {
-            let palette = Palette::from_obj(&file.obj).map_err(|reason| DicomError::BadAttribute {
+            let palette = Palette::from_obj(file_obj).map_err(|reason| DicomError::BadAttribute {
                 path: path.into(),
                 attribute: "Palette Color Lookup Table",
                 reason,
             })?;
-            let format = StoredFormat { bytes, bits_stored: decoded_bits(&image, bits_allocated), signed: false };
+            let format = StoredFormat { bytes, bits_stored: decoded_bits(image, bits_allocated), signed: false };
             (Samples::Rgb8(apply_palette(&data[..expected], format, &palette)), Photometric::Rgb)
         } else {
             let format =
-                StoredFormat { bytes, bits_stored: decoded_bits(&image, bits_allocated), signed: image.pixel_signed };
+                StoredFormat { bytes, bits_stored: decoded_bits(image, bits_allocated), signed: image.pixel_signed };
             let photometric = if pi == "MONOCHROME1" { Photometric::Monochrome1 } else { Photometric::Monochrome2 };
             let mut raw = data;
             raw.truncate(expected);
             (Samples::Grey { raw, format }, photometric)
         }
     } else if spp == 3 {
-        let bits = decoded_bits(&image, bits_allocated);
-        let rgb = to_rgb8(&data, &pi, pixels, frames, bytes, bits, planar)
+        let bits = decoded_bits(image, bits_allocated);
+        let rgb = to_rgb8(&data, pi, pixels, frames, bytes, bits, planar)
             .ok_or_else(|| bad_len(pixels * frames * 3 * bytes))?;
         (Samples::Rgb8(rgb), Photometric::Rgb)
     } else {

@@ -9,6 +9,7 @@ pub mod meta;
 mod open;
 pub(crate) mod palette;
 pub mod scan;
+pub mod tail;
 
 pub use decode::{DecodedFrames, Photometric, decode_file};
 pub use error::{DicomError, error_chain};
