@@ -46,8 +46,8 @@ enum Command {
         #[arg(long, default_value = "ps315-basic")]
         profile: String,
         /// Extra PS3.15 options, e.g. retain-uids, retain-long-modified-dates, clean-descriptors.
-        #[arg(long = "option", value_enum)]
-        options: Vec<OptionArg>,
+        #[arg(long = "option", value_parser = parse_option)]
+        options: Vec<sumi::deid::ProfileOption>,
         /// Key vault file (pseudonyms, date offsets, UID map); $SUMI_VAULT_PASSPHRASE encrypts it.
         #[arg(long)]
         vault: Option<PathBuf>,
@@ -79,41 +79,15 @@ enum Command {
     Demo { out: PathBuf },
 }
 
-/// PS3.15 options by their kebab-case names.
-#[derive(Clone, Copy, clap::ValueEnum)]
-enum OptionArg {
-    CleanPixelData,
-    CleanRecognizableVisualFeatures,
-    CleanGraphics,
-    CleanStructuredContent,
-    CleanDescriptors,
-    RetainLongFullDates,
-    RetainLongModifiedDates,
-    RetainPatientCharacteristics,
-    RetainDeviceIdentity,
-    RetainUids,
-    RetainSafePrivate,
-    RetainInstitutionIdentity,
-}
-
-impl OptionArg {
-    fn into_option(self) -> sumi::deid::ProfileOption {
-        use sumi::deid::ProfileOption as O;
-        match self {
-            OptionArg::CleanPixelData => O::CleanPixelData,
-            OptionArg::CleanRecognizableVisualFeatures => O::CleanRecognizableVisualFeatures,
-            OptionArg::CleanGraphics => O::CleanGraphics,
-            OptionArg::CleanStructuredContent => O::CleanStructuredContent,
-            OptionArg::CleanDescriptors => O::CleanDescriptors,
-            OptionArg::RetainLongFullDates => O::RetainLongFullDates,
-            OptionArg::RetainLongModifiedDates => O::RetainLongModifiedDates,
-            OptionArg::RetainPatientCharacteristics => O::RetainPatientCharacteristics,
-            OptionArg::RetainDeviceIdentity => O::RetainDeviceIdentity,
-            OptionArg::RetainUids => O::RetainUids,
-            OptionArg::RetainSafePrivate => O::RetainSafePrivate,
-            OptionArg::RetainInstitutionIdentity => O::RetainInstitutionIdentity,
-        }
-    }
+/// A PS3.15 option by its kebab-case name (e.g. retain-uids), as profiles spell it.
+fn parse_option(s: &str) -> Result<sumi::deid::ProfileOption, String> {
+    serde_json::from_value(serde_json::Value::String(s.to_string())).map_err(|_| {
+        let names: Vec<String> = sumi::deid::ProfileOption::ALL
+            .iter()
+            .map(|o| serde_json::to_value(o).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default())
+            .collect();
+        format!("unknown option {s:?}; one of: {}", names.join(", "))
+    })
 }
 
 #[derive(Subcommand)]
@@ -166,7 +140,6 @@ fn main() -> ExitCode {
         }
         Some(Command::Deid { mut paths, profile, options, vault, jobs, json }) => {
             let out = paths.pop().expect("clap requires two paths");
-            let options = options.into_iter().map(OptionArg::into_option).collect();
             cli::deid(cli::DeidArgs { inputs: paths, out, profile, options, vault, jobs, json })
         }
     };

@@ -5,7 +5,7 @@ mod audit;
 mod import;
 mod migrations;
 pub mod text_review;
-mod time;
+pub(crate) mod time;
 
 pub use audit::{AuditEvent, append_audit, audit_events};
 pub use import::{ImportSummary, import_scan};
