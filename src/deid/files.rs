@@ -167,13 +167,7 @@ fn locate_tail(file: &crate::dicom::DicomFile, src: &mut std::fs::File) -> Optio
     let ts = file.obj.meta().transfer_syntax().trim_end_matches('\0');
     if ts == "1.2.840.10008.1.2" || ts == "1.2.840.10008.1.2.1" {
         let image = crate::dicom::ImageMeta::from_obj(&file.obj)?;
-        let bits = u64::from(image.bits_allocated);
-        let samples = u64::from(image.rows)
-            * u64::from(image.cols)
-            * u64::from(image.frames)
-            * u64::from(image.samples_per_pixel);
-        let bytes = if bits == 1 { samples.div_ceil(8) } else { samples * bits.div_ceil(8) };
-        crate::dicom::tail::native_pixel_tail_in(src, bytes).map(|t| t.element_offset)
+        crate::dicom::tail::native_pixel_tail_in(src, image.native_pixel_bytes()).map(|t| t.element_offset)
     } else {
         crate::dicom::tail::pixel_data_tail(&file.path)
     }

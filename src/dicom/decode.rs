@@ -155,12 +155,7 @@ fn decode_native_tail(header: &DicomFile) -> Result<Option<DecodedFrames>, Dicom
     if !header.had_file_meta || !native_le || !simple_pi || !matches!(image.bits_allocated, 8 | 16 | 32) {
         return Ok(None);
     }
-    let sample = usize::from(image.bits_allocated / 8);
-    let expected = image.rows as usize
-        * image.cols as usize
-        * image.frames as usize
-        * usize::from(image.samples_per_pixel)
-        * sample;
+    let expected = image.native_pixel_bytes() as usize;
     let Some(tail) = super::tail::native_pixel_tail(&header.path, expected as u64) else { return Ok(None) };
     let io = |source| DicomError::Io { path: header.path.clone(), source };
     let mut data = vec![0u8; expected];

@@ -183,6 +183,15 @@ impl ImageMeta {
         })
     }
 
+    /// Bytes of native (uncompressed) pixel data, before even-length padding: packed bits for
+    /// 1-bit data, whole bytes per sample otherwise.
+    pub fn native_pixel_bytes(&self) -> u64 {
+        let samples =
+            u64::from(self.rows) * u64::from(self.cols) * u64::from(self.frames) * u64::from(self.samples_per_pixel);
+        let bits = u64::from(self.bits_allocated);
+        if bits == 1 { samples.div_ceil(8) } else { samples * bits.div_ceil(8) }
+    }
+
     pub fn is_color(&self) -> bool {
         self.samples_per_pixel == 3 || self.photometric == "PALETTE COLOR"
     }

@@ -62,6 +62,8 @@ pub struct DeidPanel {
     /// Text of the "profile file" field (a user TOML profile).
     pub profile_file: String,
     key: Option<(PathBuf, String, Vec<ProfileOption>)>,
+    /// The chosen profile's own options, parsed once per profile (not every frame).
+    base_options: Option<(String, Vec<ProfileOption>)>,
     pub changes: Vec<Change>,
     pub residuals: Vec<Residual>,
     error: Option<String>,
@@ -76,6 +78,7 @@ impl Default for DeidPanel {
             search: String::new(),
             profile_file: String::new(),
             key: None,
+            base_options: None,
             changes: Vec::new(),
             residuals: Vec::new(),
             error: None,
@@ -165,7 +168,11 @@ impl DeidPanel {
             }
         });
         egui::CollapsingHeader::new(tr(lang, "deid.options")).show(ui, |ui| {
-            let base = Profile::load(&self.profile_name).map(|p| p.options).unwrap_or_default();
+            if self.base_options.as_ref().map(|(n, _)| n) != Some(&self.profile_name) {
+                let options = Profile::load(&self.profile_name).map(|p| p.options).unwrap_or_default();
+                self.base_options = Some((self.profile_name.clone(), options));
+            }
+            let base = self.base_options.as_ref().map(|(_, o)| o.clone()).unwrap_or_default();
             for o in ProfileOption::ALL {
                 let mut on = base.contains(&o) || self.extra_options.contains(&o);
                 let locked = base.contains(&o);
