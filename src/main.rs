@@ -65,6 +65,11 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Device templates of burned-in text boxes: share reviewed layouts between projects.
+    Templates {
+        #[command(subcommand)]
+        what: TemplatesCommand,
+    },
     /// The key vault: re-identify a pseudonym on a regulator's request (audited).
     Vault {
         #[command(subcommand)]
@@ -110,6 +115,27 @@ enum VaultCommand {
 }
 
 #[derive(Subcommand)]
+enum TemplatesCommand {
+    /// Write the project's device templates to a JSON file.
+    Export {
+        #[arg(long)]
+        project: PathBuf,
+        #[arg(long)]
+        out: PathBuf,
+        #[arg(long)]
+        user: Option<String>,
+    },
+    /// Add the templates of a file to the project (same device and layout: replaced).
+    Import {
+        file: PathBuf,
+        #[arg(long)]
+        project: PathBuf,
+        #[arg(long)]
+        user: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
 enum BenchCommand {
     /// Load the largest series under DIR into a ready volume (decode + sort + assemble).
     Load {
@@ -135,6 +161,12 @@ fn main() -> ExitCode {
         Some(Command::Bench { what: BenchCommand::Gui { dir } }) => cli::bench_gui(dir),
         Some(Command::Demo { out }) => cli::demo(&out),
         Some(Command::DetectText { paths, json }) => cli::detect_text(&paths, json),
+        Some(Command::Templates { what: TemplatesCommand::Export { project, out, user } }) => {
+            cli::templates_export(&project, &out, user)
+        }
+        Some(Command::Templates { what: TemplatesCommand::Import { file, project, user } }) => {
+            cli::templates_import(&project, &file, user)
+        }
         Some(Command::Vault { what: VaultCommand::Lookup { vault, pseudonym, project, user, reason } }) => {
             cli::vault_lookup(&vault, &pseudonym, project.as_deref(), user, &reason)
         }

@@ -304,4 +304,17 @@ fn review_queue_detects_text_and_enter_approves_with_an_audit_event() {
         db.text_review_queue().unwrap().into_iter().find(|q| q.sop_instance_uid == first.sop_instance_uid).unwrap();
     assert_eq!(decided.status, sumi::project::text_review::ReviewStatus::Approved);
     assert!(sumi::project::audit_events(&db.conn).unwrap().iter().any(|e| e.action == "text-review"));
+    drop(db);
+
+    // Approving boxes offers to keep them as the device's template; accepting saves it.
+    assert!(harness.state().review.template_offer.is_some(), "approving boxes offers a device template");
+    harness.get_all_by_label("Save as device template").last().unwrap().click();
+    harness.run_steps(2);
+    assert!(harness.state().review.template_offer.is_none());
+    let m = sumi::dicom::scan::read_header(std::path::Path::new(&first.path)).unwrap();
+    let image = m.image.as_ref().unwrap();
+    let db = sumi::project::Project::open(&project).unwrap();
+    let maker = (m.manufacturer.as_deref().unwrap_or(""), m.model_name.as_deref().unwrap_or(""));
+    let template = db.device_template(maker.0, maker.1, image.rows, image.cols, &m.sop_class_uid).unwrap();
+    assert_eq!(template.unwrap(), decided.boxes, "the approved boxes became the template");
 }

@@ -57,6 +57,18 @@ pub fn import(paths: &[PathBuf], project_path: &Path, user: Option<String>) -> C
     Ok(if summary.instances == 0 { ExitCode::FAILURE } else { ExitCode::SUCCESS })
 }
 
+pub fn templates_export(project: &Path, out: &Path, user: Option<String>) -> CliResult {
+    let n = Project::open(project)?.export_device_templates(out, &user.unwrap_or_else(default_actor))?;
+    println!("{}", serde_json::json!({"templates": n, "file": out}));
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn templates_import(project: &Path, file: &Path, user: Option<String>) -> CliResult {
+    let n = Project::open(project)?.import_device_templates(file, &user.unwrap_or_else(default_actor))?;
+    println!("{}", serde_json::json!({"templates": n, "file": file}));
+    Ok(ExitCode::SUCCESS)
+}
+
 pub fn demo(out: &Path) -> CliResult {
     let summary = sumi::demo::write_demo_study(out)?;
     println!("{}", serde_json::json!({"dir": summary.dir, "files": summary.files, "series": summary.series}));

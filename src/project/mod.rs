@@ -4,6 +4,7 @@
 mod audit;
 mod import;
 mod migrations;
+pub mod templates;
 pub mod text_review;
 pub(crate) mod time;
 
@@ -23,6 +24,9 @@ pub enum ProjectError {
         #[source]
         source: rusqlite::Error,
     },
+    /// A file the project reads or writes (e.g. a template file) is unusable.
+    #[error("{path}: {reason}")]
+    Invalid { path: String, reason: String },
     #[error("project {path}: schema version {found} is newer than this sumi supports ({supported})")]
     TooNew { path: String, found: i64, supported: i64 },
 }

@@ -71,7 +71,7 @@ pub struct QueueItem {
     pub comment: Option<String>,
 }
 
-fn boxes(json: &str) -> Vec<ReviewBox> {
+fn parse_boxes(json: &str) -> Vec<ReviewBox> {
     serde_json::from_str(json).unwrap_or_default()
 }
 
@@ -161,8 +161,8 @@ impl Project {
                     path: r.get(1)?,
                     status: ReviewStatus::parse(&r.get::<_, String>(2)?),
                     risk: r.get(3)?,
-                    proposed: boxes(&r.get::<_, String>(4)?),
-                    boxes: boxes(&r.get::<_, String>(5)?),
+                    proposed: parse_boxes(&r.get::<_, String>(4)?),
+                    boxes: parse_boxes(&r.get::<_, String>(5)?),
                     reviewer: r.get(6)?,
                     comment: r.get(7)?,
                 })
@@ -171,53 +171,72 @@ impl Project {
         rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
     }
 
-    /// Saves boxes as the template for a device and image layout (replacing an older one).
-    #[allow(clippy::too_many_arguments)]
-    pub fn save_device_template(
+    /// Adds `boxes` to every other instance of the same series and image size that is not yet
+    /// approved, queueing those not in the queue, so that a reviewer marks an overlay the device
+    /// burns into every image once. Frames are clipped to each instance's frame count. One
+    /// transaction with one audit event; returns how many instances changed.
+    pub fn apply_boxes_to_series(
         &mut self,
-        manufacturer: &str,
-        model: &str,
-        rows: u32,
-        cols: u32,
-        sop_class: &str,
-        template: &[ReviewBox],
+        sop_instance_uid: &str,
+        boxes: &[ReviewBox],
         actor: &str,
-    ) -> Result<(), ProjectError> {
+    ) -> Result<usize, ProjectError> {
         let path = self.path.clone();
         let wrap = |source| ProjectError::Sqlite { path: path.clone(), source };
         let tx = self.conn.transaction().map_err(wrap)?;
-        let json = serde_json::to_string(template).expect("boxes serialise");
-        tx.execute(
-            "INSERT INTO device_templates (manufacturer, model, rows, cols, sop_class, boxes_json, created_by, created_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
-             ON CONFLICT(manufacturer, model, rows, cols, sop_class) DO UPDATE SET boxes_json = excluded.boxes_json,
-                 created_by = excluded.created_by, created_at = excluded.created_at",
-            params![manufacturer, model, rows, cols, sop_class, json, actor, now_rfc3339()],
-        )
-        .map_err(wrap)?;
-        let key = format!("{manufacturer}|{model}|{rows}x{cols}|{sop_class}");
-        append_audit(&tx, actor, "save-device-template", Some(&key), &serde_json::json!({ "boxes": template }))
-            .map_err(wrap)?;
-        tx.commit().map_err(wrap)
-    }
-
-    /// The template for a device and layout, if one was saved.
-    pub fn device_template(
-        &self,
-        manufacturer: &str,
-        model: &str,
-        rows: u32,
-        cols: u32,
-        sop_class: &str,
-    ) -> Result<Option<Vec<ReviewBox>>, ProjectError> {
-        self.conn
-            .query_row(
-                "SELECT boxes_json FROM device_templates WHERE manufacturer = ?1 AND model = ?2 AND rows = ?3 AND cols = ?4 AND sop_class = ?5",
-                params![manufacturer, model, rows, cols, sop_class],
-                |r| r.get::<_, String>(0),
+        // (instance id, SOP Instance UID, frames, review status, boxes) of the other images.
+        type Target = (i64, String, u32, Option<String>, Option<String>);
+        let targets: Vec<Target> = {
+            let mut stmt = tx
+                .prepare(
+                    "SELECT o.id, o.sop_instance_uid, coalesce(o.frames, 1), r.status, r.boxes_json
+                     FROM instances s JOIN instances o ON o.series_ref = s.series_ref AND o.id != s.id
+                         AND o.rows IS s.rows AND o.cols IS s.cols
+                     LEFT JOIN text_reviews r ON r.instance_ref = o.id
+                     WHERE s.sop_instance_uid = ?1 ORDER BY o.path",
+                )
+                .map_err(wrap)?;
+            let rows = stmt
+                .query_map([sop_instance_uid], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))
+                .map_err(wrap)?;
+            rows.collect::<Result<_, _>>().map_err(wrap)?
+        };
+        let mut changed = Vec::new();
+        for (id, uid, frames, status, current) in targets {
+            if status.as_deref() == Some("approved") {
+                continue;
+            }
+            let mut merged = current.as_deref().map(parse_boxes).unwrap_or_default();
+            let before = merged.len();
+            for b in boxes {
+                let last = frames.max(1) - 1;
+                let b =
+                    ReviewBox { first_frame: b.first_frame.min(last), last_frame: b.last_frame.min(last), ..b.clone() };
+                let same = |m: &ReviewBox| {
+                    (m.x, m.y, m.w, m.h, m.first_frame, m.last_frame)
+                        == (b.x, b.y, b.w, b.h, b.first_frame, b.last_frame)
+                };
+                if !merged.iter().any(same) {
+                    merged.push(b);
+                }
+            }
+            if merged.len() == before && status.is_some() {
+                continue;
+            }
+            let json = serde_json::to_string(&merged).expect("boxes serialise");
+            tx.execute(
+                "INSERT INTO text_reviews (instance_ref, status, risk, proposed_json, boxes_json)
+                 VALUES (?1, 'pending', ?2, '[]', ?3)
+                 ON CONFLICT(instance_ref) DO UPDATE SET boxes_json = excluded.boxes_json,
+                     risk = max(text_reviews.risk, excluded.risk)",
+                params![id, risk::TEXT, json],
             )
-            .optional()
-            .map(|o| o.map(|j| boxes(&j)))
-            .map_err(|e| self.err(e))
+            .map_err(wrap)?;
+            changed.push(uid);
+        }
+        let details = serde_json::json!({ "boxes": boxes, "instances": changed });
+        append_audit(&tx, actor, "text-review-apply-series", Some(sop_instance_uid), &details).map_err(wrap)?;
+        tx.commit().map_err(wrap)?;
+        Ok(changed.len())
     }
 }

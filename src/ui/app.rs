@@ -374,7 +374,7 @@ impl eframe::App for SumiApp {
         egui::CentralPanel::default().show(ui, |ui| {
             let viewports = self.viewer.ui(ui, lang);
             if self.review.open {
-                super::review::overlay(ui, self, &viewports);
+                super::review_boxes::overlay(ui, self, &viewports);
             }
         });
         self.open_path_window(&ctx);

@@ -128,6 +128,18 @@ pub const TABLE: &[(&str, &str, &str)] = &[
     ("review.all_frames", "All frames", "全フレームに適用"),
     ("review.save_template", "Save as device template", "装置テンプレートとして保存"),
     ("review.template_saved", "Device template saved.", "装置テンプレートを保存しました。"),
+    ("review.apply_series", "Apply to series", "シリーズ全体に適用"),
+    ("review.applied_series", "Boxes added to images of the series", "シリーズ内で枠を追加した画像"),
+    (
+        "review.offer_template",
+        "Save the approved boxes as the template for this device and image size? Later images from it get them proposed.",
+        "承認した枠をこの装置・画像サイズのテンプレートとして保存しますか？以後の同じ装置の画像に提案されます。",
+    ),
+    ("review.dismiss", "Not now", "今はしない"),
+    ("review.templates_export", "Export templates…", "テンプレートを書き出す…"),
+    ("review.templates_import", "Import templates…", "テンプレートを読み込む…"),
+    ("review.templates_exported", "Templates written", "書き出したテンプレート"),
+    ("review.templates_imported", "Templates imported", "読み込んだテンプレート"),
     (
         "review.keys",
         "Enter approve · Space/→ next · ← previous · F flag · drag to draw · Delete removes · arrows nudge the selected box (Shift ×10) · Esc deselects",

@@ -9,6 +9,7 @@ pub mod i18n;
 mod jobs;
 mod problems;
 pub mod review;
+mod review_boxes;
 mod tags;
 mod toolbar;
 mod viewer;
