@@ -9,6 +9,7 @@ use rayon::prelude::*;
 use super::detect::{Polarity, detect_frame, detect_polarity, merge_overlapping};
 use super::header::{HeaderHints, header_hints};
 use super::luma::{LumaFrames, to_luma};
+use super::modality::filter_for_modality;
 use super::{Luma, TextBox};
 use crate::dicom::decode::decode_opened;
 use crate::dicom::{DicomError, open_dicom};
@@ -38,7 +39,8 @@ pub fn detect_file(path: &Path) -> Result<FileDetection, DicomError> {
     let luma = to_luma(&decoded);
     drop(decoded);
     let detect_start = Instant::now();
-    let boxes = detect_frames(&luma, &hints.regions);
+    let mut boxes = detect_frames(&luma, &hints.regions);
+    filter_for_modality(&mut boxes, hints.modality.as_deref(), luma.width, luma.height);
     Ok(FileDetection {
         path: path.to_owned(),
         width: luma.width,

@@ -18,6 +18,7 @@ mod file;
 pub mod header;
 mod lines;
 pub mod luma;
+pub mod modality;
 #[cfg(test)]
 mod tests;
 
