@@ -2,6 +2,7 @@
 //! run-length encoded per slice), painting tools, and edits recorded as deltas of the region
 //! they changed so that undo memory follows the size of the change.
 
+pub mod agreement;
 pub mod edit;
 pub mod history;
 pub mod labelmap;
