@@ -92,8 +92,7 @@ fn edt_1d(f: &[f64], s: f64, out: &mut [f64], v: &mut Vec<usize>, z: &mut Vec<f6
         if f[q].is_infinite() {
             continue;
         }
-        loop {
-            let Some(&p) = v.last() else { break };
+        while let Some(&p) = v.last() {
             let meet = ((f[q] + pos(q) * pos(q)) - (f[p] + pos(p) * pos(p))) / (2.0 * (pos(q) - pos(p)));
             if meet <= *z.last().expect("one bound per parabola") {
                 v.pop();
