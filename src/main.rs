@@ -70,6 +70,11 @@ enum Command {
         #[command(subcommand)]
         what: TemplatesCommand,
     },
+    /// The project's audit log.
+    Audit {
+        #[command(subcommand)]
+        what: AuditCommand,
+    },
     /// The key vault: re-identify a pseudonym on a regulator's request (audited).
     Vault {
         #[command(subcommand)]
@@ -111,6 +116,15 @@ enum VaultCommand {
         /// Why (e.g. the inquiry's reference); stored in the logs.
         #[arg(long, default_value = "")]
         reason: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Recompute the hash chain; print a JSON report and exit non-zero at the first broken row.
+    Verify {
+        #[arg(long)]
+        project: PathBuf,
     },
 }
 
@@ -161,6 +175,7 @@ fn main() -> ExitCode {
         Some(Command::Bench { what: BenchCommand::Gui { dir } }) => cli::bench_gui(dir),
         Some(Command::Demo { out }) => cli::demo(&out),
         Some(Command::DetectText { paths, json }) => cli::detect_text(&paths, json),
+        Some(Command::Audit { what: AuditCommand::Verify { project } }) => cli::audit_verify(&project),
         Some(Command::Templates { what: TemplatesCommand::Export { project, out, user } }) => {
             cli::templates_export(&project, &out, user)
         }

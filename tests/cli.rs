@@ -188,3 +188,24 @@ fn templates_export_and_import_move_device_templates_between_projects() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("x.json") && err.contains("not a sumi device template file"), "{err}");
 }
+
+#[test]
+fn audit_verify_exits_zero_on_an_intact_log_and_names_the_first_broken_row() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("p.sumi");
+    let mut p = sumi::project::Project::open(&file).unwrap();
+    p.set_setting("face_mask", "eye-band", "rev").unwrap();
+    p.set_setting("face_mask", "whole-face", "rev").unwrap();
+    let out = sumi(&["audit", "verify", "--project", path_str(&file)]);
+    assert!(out.status.success(), "stderr: {}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(json_stdout(&out)["rows"], 2);
+    p.conn
+        .execute_batch("DROP TRIGGER audit_log_no_update; UPDATE audit_log SET details = '{}' WHERE id = 1;")
+        .unwrap();
+    let out = sumi(&["audit", "verify", "--project", path_str(&file)]);
+    assert!(!out.status.success());
+    assert_eq!(json_stdout(&out)["first_broken"], 1);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("broken at row 1"));
+    let missing = sumi(&["audit", "verify", "--project", path_str(&dir.path().join("none.sumi"))]);
+    assert!(!missing.status.success(), "a missing project is not created by verify");
+}

@@ -57,6 +57,20 @@ pub fn import(paths: &[PathBuf], project_path: &Path, user: Option<String>) -> C
     Ok(if summary.instances == 0 { ExitCode::FAILURE } else { ExitCode::SUCCESS })
 }
 
+pub fn audit_verify(project: &Path) -> CliResult {
+    if !project.is_file() {
+        return Err(format!("{}: no such project file", project.display()).into());
+    }
+    let p = Project::open(project)?;
+    let report = sumi::project::verify_audit_chain(&p.conn).map_err(|e| p.err(e))?;
+    println!("{}", serde_json::to_string_pretty(&report)?);
+    if let (Some(id), Some(reason)) = (report.first_broken, &report.reason) {
+        eprintln!("sumi: {}: audit log broken at row {id}: {reason}", project.display());
+        return Ok(ExitCode::FAILURE);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
 pub fn templates_export(project: &Path, out: &Path, user: Option<String>) -> CliResult {
     let n = Project::open(project)?.export_device_templates(out, &user.unwrap_or_else(default_actor))?;
     println!("{}", serde_json::json!({"templates": n, "file": out}));

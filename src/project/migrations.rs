@@ -147,6 +147,17 @@ const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX annotation_edits_layer ON annotation_edits(layer_ref, id);
     "#,
+    // 5: the audit log becomes a hash chain. Rows written before carry no hash yet; the only
+    // update allowed is setting a missing hash (done once, in id order, when the project opens).
+    r#"
+    ALTER TABLE audit_log ADD COLUMN hash TEXT;
+    DROP TRIGGER audit_log_no_update;
+    CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+        WHEN NOT (OLD.hash IS NULL AND NEW.hash IS NOT NULL AND NEW.id = OLD.id AND NEW.at IS OLD.at
+            AND NEW.actor IS OLD.actor AND NEW.action IS OLD.action AND NEW.object IS OLD.object
+            AND NEW.details IS OLD.details)
+        BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+    "#,
 ];
 
 pub(crate) const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

@@ -9,7 +9,7 @@ pub mod templates;
 pub mod text_review;
 pub(crate) mod time;
 
-pub use audit::{AuditEvent, append_audit, audit_events};
+pub use audit::{AuditEvent, ChainReport, GENESIS_HASH, append_audit, audit_events, verify_audit_chain};
 pub use import::{ImportSummary, import_scan};
 pub use time::now_rfc3339;
 
@@ -48,6 +48,7 @@ impl Project {
         conn.pragma_update(None, "synchronous", "NORMAL").map_err(wrap)?;
         conn.busy_timeout(std::time::Duration::from_secs(5)).map_err(wrap)?;
         migrations::migrate(&mut conn, &p)?;
+        audit::seal_unchained(&mut conn).map_err(wrap)?;
         Ok(Project { conn, path: p })
     }
 
