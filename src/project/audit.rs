@@ -114,8 +114,8 @@ pub struct ChainReport {
 pub fn verify_audit_chain(conn: &Connection) -> rusqlite::Result<ChainReport> {
     let rows = rows(conn)?;
     let mut prev = GENESIS_HASH.to_string();
-    let mut expected_id = rows.first().map_or(1, |r| r.0);
-    for (id, at, actor, action, object, details, hash) in &rows {
+    let first = rows.first().map_or(1, |r| r.0);
+    for (expected_id, (id, at, actor, action, object, details, hash)) in (first..).zip(&rows) {
         let broken = |reason: String| ChainReport {
             rows: rows.len(),
             head: prev.clone(),
@@ -131,7 +131,6 @@ pub fn verify_audit_chain(conn: &Connection) -> rusqlite::Result<ChainReport> {
             Some(_) => return Ok(broken(format!("row {id} does not match its hash: changed, or a row before it was"))),
             None => return Ok(broken(format!("row {id} has no hash"))),
         }
-        expected_id += 1;
     }
     Ok(ChainReport { rows: rows.len(), head: prev, first_broken: None, reason: None })
 }
