@@ -6,6 +6,7 @@ pub mod agreement;
 pub mod edit;
 pub mod history;
 pub mod labelmap;
+pub mod measure;
 pub mod rle;
 pub mod tools;
 
