@@ -9,6 +9,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use super::error::DicomError;
+use super::foreign::{read_foreign_header, recognise};
 use super::meta::InstanceMeta;
 use super::open::open_dicom;
 
@@ -87,12 +88,16 @@ pub fn scan_paths(roots: &[PathBuf], progress: &(dyn Fn(usize, usize) + Sync)) -
     report
 }
 
-/// Reads one file's header into an `InstanceMeta`.
+/// Reads one file's header into an `InstanceMeta`; a PNG, JPEG or TIFF image becomes a foreign
+/// instance (`foreign::read_foreign_header`).
 pub fn read_header(path: &Path) -> Result<InstanceMeta, DicomError> {
     let fs_meta = std::fs::metadata(path).map_err(|source| DicomError::Io { path: path.into(), source })?;
     let mtime =
         fs_meta.modified().ok().and_then(|t| t.duration_since(UNIX_EPOCH).ok()).map_or(0, |d| d.as_secs() as i64);
-    let file = open_dicom(path, true)?;
+    let file = match open_dicom(path, true) {
+        Ok(f) => f,
+        Err(e) => return recognise(path, e).and_then(|kind| read_foreign_header(path, kind)),
+    };
     let meta = InstanceMeta::from_file(&file, fs_meta.len(), mtime);
     if meta.sop_instance_uid.is_empty() && meta.sop_class_uid != MEDIA_STORAGE_DIRECTORY {
         return Err(DicomError::BadAttribute {
