@@ -4,6 +4,7 @@
 pub mod action;
 pub mod engine;
 pub mod files;
+pub mod foreign;
 pub mod iod;
 pub mod options;
 pub mod pixels;

@@ -4,11 +4,13 @@
 mod audit;
 mod import;
 mod migrations;
+mod settings;
 pub mod text_review;
 pub(crate) mod time;
 
 pub use audit::{AuditEvent, append_audit, audit_events};
 pub use import::{ImportSummary, import_scan};
+pub use settings::ForeignImageOutput;
 pub use time::now_rfc3339;
 
 use std::path::Path;
@@ -25,6 +27,8 @@ pub enum ProjectError {
     },
     #[error("project {path}: schema version {found} is newer than this sumi supports ({supported})")]
     TooNew { path: String, found: i64, supported: i64 },
+    #[error("project {path}: setting {key} is {value:?}, expected {expected}")]
+    BadSetting { path: String, key: &'static str, value: String, expected: &'static str },
 }
 
 pub struct Project {
