@@ -26,6 +26,7 @@ fn tiff_tag_name(tag: u16) -> Option<&'static str> {
         272 => "Model",
         274 => "Orientation",
         285 => "PageName",
+        297 => "PageNumber",
         305 => "Software",
         306 => "DateTime",
         315 => "Artist",
@@ -54,7 +55,7 @@ pub fn inventory(kind: ForeignKind, bytes: &[u8]) -> Result<Vec<String>, String>
             let mut out: Vec<String> = file
                 .segments
                 .iter()
-                .filter(|s| s.is_app() || s.marker == 0xFE)
+                .filter(|s| (s.is_app() || s.marker == 0xFE) && !jpeg::is_decoding_parameter(s, bytes))
                 .map(|s| describe_jpeg_segment(s, bytes))
                 .collect();
             if file.trailing > 0 {
@@ -83,7 +84,7 @@ pub fn describe_jpeg_segment(s: &Segment, bytes: &[u8]) -> String {
         _ if p.starts_with(b"ICC_PROFILE\0") => "ICC profile".into(),
         _ if p.starts_with(b"Photoshop 3.0\0") => "Photoshop/IPTC".into(),
         _ if p.starts_with(b"MPF\0") => "MPF (multi-picture index)".into(),
-        _ if p.starts_with(b"JFIF\0") => "JFIF header (thumbnail removed)".into(),
+        _ if p.starts_with(b"JFIF\0") => "JFIF thumbnail".into(),
         _ => {
             let id: String = p.iter().take_while(|&&b| b != 0).take(24).map(|&b| char::from(b)).collect();
             format!("data '{}'", id.escape_default())
@@ -126,7 +127,11 @@ pub fn png_chunks(bytes: &[u8]) -> Result<Vec<(&[u8; 4], &[u8])>, String> {
         let head = bytes.get(pos..pos + 8).ok_or_else(|| format!("truncated chunk header at byte {pos}"))?;
         let len = u32::from_be_bytes([head[0], head[1], head[2], head[3]]) as usize;
         let kind: &[u8; 4] = head[4..8].try_into().expect("4 bytes");
-        let data = bytes.get(pos + 8..pos + 8 + len).ok_or_else(|| format!("chunk {} truncated", fourcc(kind)))?;
+        let data = bytes.get(pos + 8..pos + 12 + len).map(|d| &d[..len]).ok_or_else(|| {
+            let name =
+                if kind.iter().all(u8::is_ascii_alphabetic) { fourcc(kind) } else { "with a corrupt header".into() };
+            format!("chunk {name} at byte {pos} runs past the end of the file (truncated or corrupt)")
+        })?;
         out.push((kind, data));
         pos += 12 + len;
         if kind == b"IEND" {

@@ -128,20 +128,29 @@ pub fn strip_metadata(file: &JpegFile<'_>) -> (Vec<u8>, Vec<Segment>) {
     (out, removed)
 }
 
+/// APP0 JFIF without a thumbnail and APP14 Adobe: how to decode, nothing about the subject.
+pub fn is_decoding_parameter(s: &Segment, bytes: &[u8]) -> bool {
+    let payload = s.payload(bytes);
+    match s.marker {
+        APP0 => payload.len() == 14 && payload.starts_with(b"JFIF\0") && payload[12] == 0 && payload[13] == 0,
+        APP14 => payload.starts_with(b"Adobe"),
+        _ => false,
+    }
+}
+
 fn keep(s: &Segment, bytes: &[u8]) -> Keep {
+    if is_decoding_parameter(s, bytes) {
+        return Keep::Whole;
+    }
     let payload = s.payload(bytes);
     match s.marker {
         APP0 if payload.starts_with(b"JFIF\0") && payload.len() >= 14 => {
-            if payload[12] == 0 && payload[13] == 0 && payload.len() == 14 {
-                return Keep::Whole;
-            }
             // Same version, units and density; no thumbnail.
             let mut b = vec![0xFF, APP0, 0, 16];
             b.extend_from_slice(&payload[..12]);
             b.extend_from_slice(&[0, 0]);
             Keep::Replace(b)
         }
-        APP14 if payload.starts_with(b"Adobe") => Keep::Whole,
         COM => Keep::Drop,
         _ if s.is_app() => Keep::Drop,
         _ => Keep::Whole,
