@@ -12,8 +12,9 @@
 //! - Alpha is dropped (the reviewer saw the stored colours); of a multi-page TIFF only the first
 //!   page is written, and the report counts the pages left out.
 //!
-//! Outputs go to a temporary file in the output's folder and are renamed into place; the source
-//! is only read.
+//! The project chooses between the two (`Project::foreign_image_output`, see
+//! `ForeignOutput::for_project`). Outputs go to a temporary file in the output's folder and are
+//! renamed into place; the source is only read.
 
 mod native;
 mod sc;
@@ -27,6 +28,7 @@ use super::pixels::{CleanError, PixelBox, Region, clip};
 use crate::dicom::DicomError;
 use crate::dicom::foreign::inventory::inventory;
 use crate::dicom::foreign::{ForeignKind, bad_image, decode_foreign_bytes};
+use crate::project::ForeignImageOutput;
 
 pub use sc::ScOptions;
 
@@ -40,6 +42,17 @@ pub enum ForeignOutput {
     Native,
     /// A DICOM Secondary Capture image (Explicit VR Little Endian, native pixels).
     SecondaryCapture(ScOptions),
+}
+
+impl ForeignOutput {
+    /// The output the project's `foreign_image_output` setting asks for; `sc` is used for
+    /// `dicom-sc` only.
+    pub fn for_project(choice: ForeignImageOutput, sc: ScOptions) -> ForeignOutput {
+        match choice {
+            ForeignImageOutput::Native => ForeignOutput::Native,
+            ForeignImageOutput::DicomSc => ForeignOutput::SecondaryCapture(sc),
+        }
+    }
 }
 
 /// What `write_clean_foreign` did.
@@ -189,6 +202,14 @@ fn write_atomically(out: &Path, data: &[u8]) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_project_setting_picks_native_or_secondary_capture() {
+        let sc = ScOptions { patient_id: "P1".into(), ..Default::default() };
+        assert!(matches!(ForeignOutput::for_project(ForeignImageOutput::Native, sc.clone()), ForeignOutput::Native));
+        let out = ForeignOutput::for_project(ForeignImageOutput::DicomSc, sc);
+        assert!(matches!(out, ForeignOutput::SecondaryCapture(o) if o.patient_id == "P1"));
+    }
 
     #[test]
     fn boxes_fill_black_and_overlaps_count_once() {

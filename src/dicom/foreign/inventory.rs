@@ -119,8 +119,11 @@ pub fn ifd0_tags(tiff: &[u8]) -> Option<Vec<u16>> {
     (0..count).map(|k| u16_at(ifd + 2 + 12 * k)).collect()
 }
 
-/// (type, data) of every chunk of a PNG; an error names the chunk where the structure breaks.
-pub fn png_chunks(bytes: &[u8]) -> Result<Vec<(&[u8; 4], &[u8])>, String> {
+/// A PNG chunk's type and data.
+pub type PngChunk<'a> = (&'a [u8; 4], &'a [u8]);
+
+/// Every chunk of a PNG; an error names the chunk where the structure breaks.
+pub fn png_chunks(bytes: &[u8]) -> Result<Vec<PngChunk<'_>>, String> {
     let mut pos = 8;
     let mut out = Vec::new();
     while pos < bytes.len() {
