@@ -127,7 +127,8 @@ pub fn write_clean_foreign(
         let mut pixels = decode_foreign_bytes(src, kind, &bytes)?;
         let file = src.display().to_string();
         let regions = clip(boxes, (pixels.width(), pixels.height(), 1), &file)?;
-        report.pixels_filled = fill_black(&mut pixels.image, &regions);
+        report.pixels_filled = fill_black(&mut pixels.image, &regions)
+            .ok_or_else(|| write_err(format!("cannot fill {:?} pixels", pixels.image.color())))?;
         report.alpha_dropped = pixels.alpha_dropped;
         report.pages_dropped = pixels.pages.saturating_sub(1);
         match output {
@@ -156,8 +157,9 @@ fn same_file(a: &Path, b: &Path) -> bool {
 }
 
 /// Sets every sample of the pixels in `regions` to 0 (black for grey and RGB alike); returns
-/// the number of pixels filled.
-fn fill_black(image: &mut DynamicImage, regions: &[Region]) -> u64 {
+/// the number of pixels filled, `None` for a layout decoding never produces (never silently
+/// nothing).
+fn fill_black(image: &mut DynamicImage, regions: &[Region]) -> Option<u64> {
     fn fill<T: Copy + Default>(data: &mut [T], width: usize, channels: usize, regions: &[Region]) -> u64 {
         let mut filled = 0;
         let mut row_mask = vec![false; width];
@@ -176,14 +178,13 @@ fn fill_black(image: &mut DynamicImage, regions: &[Region]) -> u64 {
         filled
     }
     let width = image.width() as usize;
-    match image {
+    Some(match image {
         DynamicImage::ImageLuma8(b) => fill(b, width, 1, regions),
         DynamicImage::ImageLuma16(b) => fill(b, width, 1, regions),
         DynamicImage::ImageRgb8(b) => fill(b, width, 3, regions),
         DynamicImage::ImageRgb16(b) => fill(b, width, 3, regions),
-        // Decoding keeps only the four layouts above.
-        _ => 0,
-    }
+        _ => return None,
+    })
 }
 
 /// Writes `data` to a temporary name beside `out`, then renames it into place.
@@ -216,14 +217,14 @@ mod tests {
         let mut img = DynamicImage::ImageRgb8(image::RgbImage::from_pixel(4, 3, image::Rgb([9, 9, 9])));
         let regions =
             [Region { x: (0, 2), y: (0, 2), frames: (0, 0) }, Region { x: (1, 3), y: (1, 2), frames: (0, 0) }];
-        assert_eq!(fill_black(&mut img, &regions), 5);
+        assert_eq!(fill_black(&mut img, &regions), Some(5));
         let rgb = img.as_rgb8().unwrap();
         assert_eq!(rgb.get_pixel(1, 1).0, [0, 0, 0]);
         assert_eq!(rgb.get_pixel(2, 1).0, [0, 0, 0]);
         assert_eq!(rgb.get_pixel(3, 1).0, [9, 9, 9]);
         assert_eq!(rgb.get_pixel(0, 2).0, [9, 9, 9]);
         let mut grey = DynamicImage::ImageLuma16(image::ImageBuffer::from_pixel(2, 2, image::Luma([500u16])));
-        assert_eq!(fill_black(&mut grey, &regions[..1]), 4);
+        assert_eq!(fill_black(&mut grey, &regions[..1]), Some(4));
         assert!(grey.as_luma16().unwrap().as_raw().iter().all(|&v| v == 0));
     }
 }
