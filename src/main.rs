@@ -75,6 +75,34 @@ enum Command {
         #[command(subcommand)]
         what: AuditCommand,
     },
+    /// Clean a PNG, JPEG or TIFF image for release: fill the boxes black and drop all metadata
+    /// (EXIF incl. GPS, XMP, ICC, IPTC, comments, PNG text chunks, TIFF tags, extra TIFF pages).
+    /// Written in its own format (a JPEG without boxes keeps its image bytes; with boxes it is
+    /// re-encoded at quality 95), or as DICOM Secondary Capture with --as-dicom. Prints a JSON
+    /// report of what was removed.
+    CleanImage {
+        /// The source image (never modified).
+        input: PathBuf,
+        /// JSON list of boxes in stored pixels (EXIF orientation not applied), e.g.
+        /// [{"x": 10, "y": 20, "w": 200, "h": 30}]; review-queue boxes work as they are.
+        #[arg(long)]
+        boxes: Option<PathBuf>,
+        /// The output file.
+        #[arg(long)]
+        out: PathBuf,
+        /// Write a DICOM Secondary Capture instead of the image's own format.
+        #[arg(long)]
+        as_dicom: bool,
+        /// Patient's Name for --as-dicom (a pseudonym; empty by default).
+        #[arg(long, default_value = "")]
+        patient_name: String,
+        /// Patient ID for --as-dicom (a pseudonym; empty by default).
+        #[arg(long, default_value = "")]
+        patient_id: String,
+        /// The burned-in text was reviewed: Burned In Annotation NO in --as-dicom output (else YES).
+        #[arg(long)]
+        reviewed: bool,
+    },
     /// The key vault: re-identify a pseudonym on a regulator's request (audited).
     Vault {
         #[command(subcommand)]
@@ -184,6 +212,9 @@ fn main() -> ExitCode {
         }
         Some(Command::Vault { what: VaultCommand::Lookup { vault, pseudonym, project, user, reason } }) => {
             cli::vault_lookup(&vault, &pseudonym, project.as_deref(), user, &reason)
+        }
+        Some(Command::CleanImage { input, boxes, out, as_dicom, patient_name, patient_id, reviewed }) => {
+            cli::clean_image(cli::CleanImageArgs { input, boxes, out, as_dicom, patient_name, patient_id, reviewed })
         }
         Some(Command::Deid { mut paths, profile, options, vault, jobs, json }) => {
             let out = paths.pop().expect("clap requires two paths");

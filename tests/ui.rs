@@ -318,3 +318,53 @@ fn review_queue_detects_text_and_enter_approves_with_an_audit_event() {
     let template = db.device_template(maker.0, maker.1, image.rows, image.cols, &m.sop_class_uid).unwrap();
     assert_eq!(template.unwrap(), decided.boxes, "the approved boxes became the template");
 }
+
+#[test]
+fn photos_open_in_the_viewer_the_review_queue_and_the_tags_panel_lists_their_metadata() {
+    use image::ImageEncoder;
+    use sumi::dicom::ForeignKind;
+    let data = tempfile::tempdir().unwrap();
+    let photos = data.path().join("photos");
+    std::fs::create_dir_all(&photos).unwrap();
+    // A camera-like JPEG with an (empty) EXIF block, written by the image crate.
+    let rgb = image::RgbImage::from_fn(96, 64, |x, y| image::Rgb([(x * 2) as u8, (y * 3) as u8, 128]));
+    let mut jpeg = Vec::new();
+    let mut encoder = image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 90);
+    encoder.set_exif_metadata(b"MM\0*\0\0\0\x08\0\0\0\0\0\0".to_vec()).unwrap();
+    encoder.write_image(rgb.as_raw(), 96, 64, image::ExtendedColorType::Rgb8).unwrap();
+    std::fs::write(photos.join("photo.jpg"), &jpeg).unwrap();
+    let project = data.path().join("photos.sumi");
+    let mut harness =
+        Harness::builder().with_size(egui::vec2(1500.0, 900.0)).wgpu_setup(wgpu_setup()).build_eframe(|cc| {
+            let mut app = SumiApp::new(cc);
+            app.show_tags = true;
+            app.show_deid = true;
+            app.open_project(project.clone());
+            app.open_paths(vec![photos.clone()]);
+            app
+        });
+    step_until(&mut harness, "the photo to load", |app| app.viewer.loaded.as_ref().is_some_and(|l| l.volume.is_some()));
+    harness.run_steps(3);
+    let app = harness.state();
+    let loaded = app.viewer.loaded.as_ref().unwrap();
+    assert_eq!(loaded.plan.modality, "XC");
+    assert_eq!(loaded.plan.geometry.dims, [96, 64, 1], "a 2D image without patient geometry");
+    let (kind, items) = app.tags.foreign.as_ref().expect("the tags panel shows the image's metadata");
+    assert_eq!(*kind, ForeignKind::Jpeg);
+    assert!(items.iter().any(|i| i.starts_with("EXIF")), "{items:?}");
+    assert_eq!(app.deid.foreign, Some(ForeignKind::Jpeg), "the de-identification panel explains, not errors");
+    assert_eq!(app.last_import.as_ref().map(|s| s.instances), Some(1), "indexed into the project");
+
+    // The review queue takes the photo (XC is always reviewed) and opens it in the viewer.
+    harness.state_mut().set_review(true);
+    harness.run_steps(2);
+    harness.get_by_label("Find text in the project").click();
+    step_until(&mut harness, "the review queue", |app| !app.review.queue.is_empty());
+    step_until(&mut harness, "the queued photo to load", |app| {
+        app.viewer.loaded.as_ref().is_some_and(|l| l.volume.is_some())
+    });
+    let app = harness.state();
+    assert_eq!(app.review.queue.len(), 1);
+    assert!(app.review.current().unwrap().path.ends_with("photo.jpg"));
+    assert!(app.problems.items.is_empty(), "no problem reported: {:?}", app.problems.items);
+}

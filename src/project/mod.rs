@@ -5,12 +5,14 @@ pub mod annotations;
 mod audit;
 mod import;
 mod migrations;
+mod settings;
 pub mod templates;
 pub mod text_review;
 pub(crate) mod time;
 
 pub use audit::{AuditEvent, ChainReport, GENESIS_HASH, append_audit, audit_events, verify_audit_chain};
 pub use import::{ImportSummary, import_scan};
+pub use settings::ForeignImageOutput;
 pub use time::now_rfc3339;
 
 use std::path::Path;
@@ -30,6 +32,8 @@ pub enum ProjectError {
     Invalid { path: String, reason: String },
     #[error("project {path}: schema version {found} is newer than this sumi supports ({supported})")]
     TooNew { path: String, found: i64, supported: i64 },
+    #[error("project {path}: setting {key} is {value:?}, expected {expected}")]
+    BadSetting { path: String, key: &'static str, value: String, expected: &'static str },
 }
 
 pub struct Project {

@@ -154,6 +154,17 @@ pub const TABLE: &[(&str, &str, &str)] = &[
     ("tags.private", "Private", "プライベート"),
     ("tags.item", "Item", "項目"),
     ("tags.none", "No instance selected", "インスタンスが選択されていません"),
+    (
+        "tags.foreign",
+        "image (not DICOM). Metadata in the file, never exported:",
+        "画像（DICOM ではありません）。ファイル内のメタデータ（書き出されません）:",
+    ),
+    ("tags.foreign_none", "none", "なし"),
+    (
+        "deid.foreign",
+        "image (not DICOM): no header to de-identify. On export every metadata item is dropped (EXIF incl. GPS, XMP, ICC, text chunks, TIFF tags) and approved boxes are filled black; the file is written in its own format or as DICOM Secondary Capture, as the project setting says.",
+        "画像（DICOM ではありません）：匿名化するヘッダはありません。書き出し時にメタデータ（GPS を含む EXIF、XMP、ICC、テキストチャンク、TIFF タグ）はすべて削除され、承認済みの枠は黒で塗りつぶされます。形式はプロジェクト設定に従い、元の形式または DICOM Secondary Capture です。",
+    ),
     ("problems.title", "Problems", "問題"),
     ("problems.none", "No problems", "問題はありません"),
     ("problems.clear", "Clear", "消去"),

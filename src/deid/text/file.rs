@@ -12,6 +12,7 @@ use super::luma::{LumaFrames, to_luma};
 use super::modality::filter_for_modality;
 use super::{Luma, TextBox};
 use crate::dicom::decode::decode_opened;
+use crate::dicom::foreign::{decode_foreign, recognise};
 use crate::dicom::{DicomError, open_dicom};
 
 /// What [`detect_file`] found in one file.
@@ -32,10 +33,11 @@ pub struct FileDetection {
 /// Decodes all frames of `path` and proposes text boxes, each with the frames it is in.
 pub fn detect_file(path: &Path) -> Result<FileDetection, DicomError> {
     let start = Instant::now();
-    let file = open_dicom(path, false)?;
-    let hints = header_hints(&file.obj);
-    let decoded = decode_opened(&file)?;
-    drop(file);
+    let (hints, decoded) = match open_dicom(path, false) {
+        Ok(file) => (header_hints(&file.obj), decode_opened(&file)?),
+        // A PNG, JPEG or TIFF image: no header hints.
+        Err(e) => (HeaderHints::default(), recognise(path, e).and_then(|kind| decode_foreign(path, kind))?),
+    };
     let luma = to_luma(&decoded);
     drop(decoded);
     let detect_start = Instant::now();
