@@ -3,6 +3,9 @@
 
 pub mod gpu_volume;
 pub mod mpr;
+pub mod raycast;
+pub mod target;
+pub mod view3d;
 
 pub use eframe::egui_wgpu;
 pub use eframe::wgpu;
