@@ -68,13 +68,14 @@ fn slab(o: vec3<f32>, d: vec3<f32>, lo: vec3<f32>, hi: vec3<f32>) -> vec2<f32> {
     return vec2<f32>(max(max(tmin.x, tmin.y), tmin.z), min(min(tmax.x, tmax.y), tmax.z));
 }
 
+// Central differences over ±1.5 voxels (volume/raycast.rs GRADIENT_REACH).
 fn gradient(t: vec3<f32>) -> vec3<f32> {
-    let e = 1.0 / vec3<f32>(textureDimensions(volume));
+    let e = 1.5 / vec3<f32>(textureDimensions(volume));
     let g = vec3<f32>(
         value_at(t + vec3<f32>(e.x, 0.0, 0.0)) - value_at(t - vec3<f32>(e.x, 0.0, 0.0)),
         value_at(t + vec3<f32>(0.0, e.y, 0.0)) - value_at(t - vec3<f32>(0.0, e.y, 0.0)),
         value_at(t + vec3<f32>(0.0, 0.0, e.z)) - value_at(t - vec3<f32>(0.0, 0.0, e.z)),
-    ) * 0.5;
+    ) / 3.0;
     return (p.grad_to_patient * vec4<f32>(g, 0.0)).xyz;
 }
 

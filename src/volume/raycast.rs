@@ -78,13 +78,17 @@ pub fn sample_linear(v: &Volume, t: Vector3<f64>) -> f64 {
     acc
 }
 
+/// Half-width of the gradient stencil in voxels: wider than ±1 so that surfaces of data with
+/// sharp edges do not show every voxel step in their shading.
+pub const GRADIENT_REACH: f64 = 1.5;
+
 /// Central-difference gradient in index units at texture coordinates `t`.
 pub fn gradient_index(v: &Volume, t: Vector3<f64>) -> Vector3<f64> {
     let d = v.geometry.dims;
     Vector3::from_fn(|a, _| {
         let mut e = Vector3::zeros();
-        e[a] = 1.0 / d[a] as f64;
-        (sample_linear(v, t + e) - sample_linear(v, t - e)) / 2.0
+        e[a] = GRADIENT_REACH / d[a] as f64;
+        (sample_linear(v, t + e) - sample_linear(v, t - e)) / (2.0 * GRADIENT_REACH)
     })
 }
 
