@@ -1,6 +1,7 @@
 //! GPU rendering with wgpu (through eframe's re-export, so versions cannot drift). The math lives
 //! in the core (`volume::mpr`); this module only uploads and draws.
 
+pub mod bench3d;
 pub mod gpu_volume;
 pub mod mpr;
 pub mod raycast;
