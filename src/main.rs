@@ -187,6 +187,16 @@ enum BenchCommand {
     },
     /// Open DIR in the GUI, print the time to first image and to full load as JSON, and exit.
     Gui { dir: PathBuf },
+    /// 3D frame times (headless): ray cast the largest series under DIR in every mode at WIDTH×HEIGHT.
+    Gui3d {
+        dir: PathBuf,
+        #[arg(long, default_value_t = 800)]
+        width: u32,
+        #[arg(long, default_value_t = 600)]
+        height: u32,
+        #[arg(long, default_value_t = 5)]
+        frames: usize,
+    },
 }
 
 fn main() -> ExitCode {
@@ -201,6 +211,9 @@ fn main() -> ExitCode {
         Some(Command::Info { paths, json }) => cli::info(&paths, json),
         Some(Command::Bench { what: BenchCommand::Load { dir, json } }) => cli::bench_load(&dir, json),
         Some(Command::Bench { what: BenchCommand::Gui { dir } }) => cli::bench_gui(dir),
+        Some(Command::Bench { what: BenchCommand::Gui3d { dir, width, height, frames } }) => {
+            cli::bench_gui3d(&dir, [width, height], frames)
+        }
         Some(Command::Demo { out }) => cli::demo(&out),
         Some(Command::DetectText { paths, json }) => cli::detect_text(&paths, json),
         Some(Command::Audit { what: AuditCommand::Verify { project } }) => cli::audit_verify(&project),

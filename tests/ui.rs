@@ -8,6 +8,8 @@ use eframe::egui;
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use sumi::ui::{Layout, SumiApp};
+use sumi::volume::raycast::RenderMode;
+use sumi::volume::transfer::TfPreset;
 
 fn wgpu_setup() -> sumi::render::egui_wgpu::WgpuSetup {
     let mut setup = egui_kittest::wgpu::default_wgpu_setup();
@@ -367,4 +369,77 @@ fn photos_open_in_the_viewer_the_review_queue_and_the_tags_panel_lists_their_met
     assert_eq!(app.review.queue.len(), 1);
     assert!(app.review.current().unwrap().path.ends_with("photo.jpg"));
     assert!(app.problems.items.is_empty(), "no problem reported: {:?}", app.problems.items);
+}
+
+#[test]
+fn view3d_shows_the_demo_head_and_a_left_drag_rotates_the_camera() {
+    let data = tempfile::tempdir().unwrap();
+    let demo = sumi::demo::ensure_demo_study(data.path()).unwrap();
+    let mut harness =
+        Harness::builder().with_size(egui::vec2(1200.0, 800.0)).wgpu_setup(wgpu_setup()).build_eframe(|cc| {
+            let mut app = SumiApp::new(cc);
+            app.open_paths(vec![demo.clone()]);
+            app
+        });
+    step_until(&mut harness, "the CT to load", |app| app.viewer.loaded.as_ref().is_some_and(|l| l.volume.is_some()));
+    harness.get_by_label("3D").click();
+    harness.run_steps(3);
+    let app = harness.state();
+    assert_eq!(app.viewer.layout, Layout::ThreeD);
+    let (vp, rect) = app.viewer.viewport_rects[0];
+    assert!(app.viewer.is_3d(vp), "the 3D layout shows the 3D viewport");
+    let before = app.viewer.view3d.camera.clone().expect("the camera is set on the first frame");
+    let _ = std::fs::create_dir_all("target/screens");
+    let img = harness.render().expect("render");
+    let _ = img.save("target/screens/view3d_skin.png");
+    // The anterior skin surface: the middle of the face is lit and skin-coloured, the corner is air.
+    let px = |p: egui::Pos2| img.get_pixel(p.x as u32, p.y as u32).0;
+    let face = px(rect.center());
+    assert!(face[0] > 90 && face[0] > face[2], "face at the centre: {face:?}");
+    assert_eq!(&px(rect.min + egui::vec2(20.0, 40.0))[..3], &[0, 0, 0], "air in the corner");
+
+    // Left-drag rotates (the object follows the mouse), at reduced quality until still.
+    let p = rect.center();
+    harness.event(egui::Event::PointerMoved(p));
+    harness.event(egui::Event::PointerButton {
+        pos: p,
+        button: egui::PointerButton::Primary,
+        pressed: true,
+        modifiers: egui::Modifiers::NONE,
+    });
+    harness.step();
+    for i in 1..=10 {
+        harness.event(egui::Event::PointerMoved(p + egui::vec2(8.0 * i as f32, 0.0)));
+        harness.step();
+    }
+    harness.event(egui::Event::PointerButton {
+        pos: p + egui::vec2(80.0, 0.0),
+        button: egui::PointerButton::Primary,
+        pressed: false,
+        modifiers: egui::Modifiers::NONE,
+    });
+    harness.run_steps(2);
+    let after = harness.state().viewer.view3d.camera.clone().unwrap();
+    assert!((after.orient.matrix() - before.orient.matrix()).norm() > 0.3, "the drag turned the camera");
+    assert!(after.forward().x > 0.3, "dragging right turns the patient's right side to the viewer");
+
+    // Standard view buttons, then bone volume rendering.
+    harness.get_by_label("S").click();
+    harness.run_steps(2);
+    let sup = harness.state().viewer.view3d.camera.clone().unwrap();
+    assert!((sup.forward().z + 1.0).abs() < 1e-9, "superior view looks down");
+    harness.get_by_label("A").click();
+    {
+        let s = &mut harness.state_mut().viewer.view3d;
+        s.mode = RenderMode::Dvr;
+        s.preset = TfPreset::CtBone;
+    }
+    harness.run_steps(3);
+    let s = &harness.state().viewer.view3d;
+    assert_eq!((s.mode, s.preset), (RenderMode::Dvr, TfPreset::CtBone));
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    harness.run_steps(2);
+    if let Ok(img) = harness.render() {
+        let _ = img.save("target/screens/view3d_bone.png");
+    }
 }

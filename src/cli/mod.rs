@@ -99,6 +99,30 @@ fn peak_rss_bytes() -> Option<u64> {
     Some(kb * 1024)
 }
 
+pub fn bench_gui3d(dir: &Path, size: [u32; 2], frames: usize) -> CliResult {
+    #[cfg(feature = "gui")]
+    {
+        let scan = scan_paths(&[dir.to_path_buf()], &|_, _| {});
+        let tree = group_instances(&scan.instances);
+        let largest = tree
+            .iter()
+            .flat_map(|p| &p.studies)
+            .flat_map(|s| &s.series)
+            .max_by_key(|s| s.frames)
+            .ok_or_else(|| format!("{}: no readable DICOM series", dir.display()))?;
+        let metas: Vec<_> = largest.instances.iter().map(|&i| &scan.instances[i]).collect();
+        let volume = load_volume(&plan_series(&metas)?, None)?;
+        let report = sumi::render::bench3d::run(&volume, size, frames.max(1))?;
+        println!("{}", serde_json::to_string_pretty(&report)?);
+        Ok(ExitCode::SUCCESS)
+    }
+    #[cfg(not(feature = "gui"))]
+    {
+        let _ = (dir, size, frames);
+        Err("this sumi was built without the GUI (feature `gui`)".into())
+    }
+}
+
 pub fn bench_load(dir: &Path, json: bool) -> CliResult {
     let start = Instant::now();
     let scan = scan_paths(&[dir.to_path_buf()], &|_, _| {});

@@ -21,6 +21,8 @@ pub enum Layout {
     One,
     OneByThree,
     TwoByTwo,
+    /// The 3D view alone.
+    ThreeD,
 }
 
 pub struct SumiApp {
@@ -223,9 +225,7 @@ impl SumiApp {
                 }
             });
             ui.menu_button(tr(lang, "menu.view"), |ui| {
-                for (layout, key) in
-                    [(Layout::One, "layout.1x1"), (Layout::OneByThree, "layout.1x3"), (Layout::TwoByTwo, "layout.2x2")]
-                {
+                for (layout, key) in super::toolbar::LAYOUTS {
                     if ui.radio(self.viewer.layout == layout, tr(lang, key)).clicked() {
                         self.viewer.set_layout(layout);
                     }

@@ -12,6 +12,7 @@ pub mod review;
 mod review_boxes;
 mod tags;
 mod toolbar;
+mod view3d;
 mod viewer;
 mod viewport;
 

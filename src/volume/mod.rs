@@ -1,10 +1,13 @@
 //! Volumes: voxels in modality units plus one `Geometry` mapping index ↔ patient LPS mm.
 
+pub mod camera;
 pub mod geometry;
 pub mod load;
 pub mod mpr;
 pub mod plan;
+pub mod raycast;
 pub mod stats;
+pub mod transfer;
 mod voxels;
 
 pub use geometry::{Geometry, direction_letter};
