@@ -18,6 +18,7 @@ mod file;
 pub mod header;
 mod lines;
 pub mod luma;
+pub mod phi_match;
 #[cfg(test)]
 mod tests;
 
@@ -25,6 +26,7 @@ pub use detect::{ACCEPT, Polarity, detect_frame, detect_polarity};
 pub use file::{FileDetection, detect_file, detect_frames};
 pub use header::{HeaderHints, header_hints};
 pub use luma::{LumaFrames, to_luma};
+pub use phi_match::{PatientPhi, TextClass};
 
 /// 8-bit luminance of one frame, row-major.
 pub struct Luma<'a> {
