@@ -64,6 +64,10 @@ enum Command {
         paths: Vec<PathBuf>,
         #[arg(long)]
         json: bool,
+        /// Read the boxes with OCR (the tesseract command) and mark text that shows the header's
+        /// PHI.
+        #[arg(long)]
+        ocr: bool,
     },
     /// The key vault: re-identify a pseudonym on a regulator's request (audited).
     Vault {
@@ -134,7 +138,7 @@ fn main() -> ExitCode {
         Some(Command::Bench { what: BenchCommand::Load { dir, json } }) => cli::bench_load(&dir, json),
         Some(Command::Bench { what: BenchCommand::Gui { dir } }) => cli::bench_gui(dir),
         Some(Command::Demo { out }) => cli::demo(&out),
-        Some(Command::DetectText { paths, json }) => cli::detect_text(&paths, json),
+        Some(Command::DetectText { paths, json, ocr }) => cli::detect_text(&paths, json, ocr),
         Some(Command::Vault { what: VaultCommand::Lookup { vault, pseudonym, project, user, reason } }) => {
             cli::vault_lookup(&vault, &pseudonym, project.as_deref(), user, &reason)
         }

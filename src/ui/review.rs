@@ -8,7 +8,8 @@ use std::sync::mpsc::{Receiver, sync_channel};
 use eframe::egui::{self, Color32, Key, PointerButton, Pos2, Rect, Stroke};
 use nalgebra::Vector3;
 
-use crate::deid::text_queue::{ProposalSummary, propose_for_project};
+use crate::deid::text::ocr_ready;
+use crate::deid::text_queue::{ProposalSummary, ProposeOptions, propose_for_project};
 use crate::dicom::scan::read_header;
 use crate::project::text_review::{QueueItem, ReviewBox, ReviewStatus};
 use crate::project::{Project, default_actor};
@@ -87,7 +88,11 @@ pub fn start_detection(app: &mut SumiApp) {
     let (tx, rx) = sync_channel(1);
     let ctx = app.viewer.ctx.clone();
     std::thread::spawn(move || {
-        let r = Project::open(&file).and_then(|mut p| propose_for_project(&mut p, &metas)).map_err(|e| e.to_string());
+        // OCR when this build has it and tesseract answers; otherwise detection alone.
+        let options = ProposeOptions { ocr: ocr_ready().is_ok() };
+        let r = Project::open(&file)
+            .and_then(|mut p| propose_for_project(&mut p, &metas, options))
+            .map_err(|e| e.to_string());
         let _ = tx.send(r);
         ctx.request_repaint();
     });
@@ -141,7 +146,14 @@ pub fn queue_panel(ui: &mut egui::Ui, app: &mut SumiApp) {
     {
         app.review.job = None;
         match r {
-            Ok(s) => app.review.message = Some(format!("{}: {} / {}", tr(lang, "review.queued"), s.queued, s.examined)),
+            Ok(s) => {
+                let mut m = format!("{}: {} / {}", tr(lang, "review.queued"), s.queued, s.examined);
+                if s.phi_matches > 0 {
+                    m.push_str(&format!(", {}: {}", tr(lang, "review.phi_matches"), s.phi_matches));
+                }
+                app.review.message = Some(m);
+                s.ocr_errors.into_iter().for_each(|e| app.problems.push(e));
+            }
             Err(e) => app.problems.push(e),
         }
         reload(app, 0);
@@ -416,6 +428,7 @@ pub fn overlay(ui: &mut egui::Ui, app: &mut SumiApp, viewports: &[(usize, Rect, 
                         last_frame: frame,
                         score: 1.0,
                         reason: "reviewer".into(),
+                        ..Default::default()
                     });
                     r.selected = Some(r.boxes.len() - 1);
                 } else if !response.drag_stopped() {
@@ -440,11 +453,7 @@ pub fn overlay(ui: &mut egui::Ui, app: &mut SumiApp, viewports: &[(usize, Rect, 
         if r.preview_clean {
             painter.rect_filled(s, 0.0, Color32::BLACK);
         } else if !r.hide_boxes {
-            let colour = if b.reason.starts_with("PHI") {
-                Color32::from_rgb(255, 80, 80)
-            } else {
-                Color32::from_rgb(255, 200, 40)
-            };
+            let colour = if b.is_phi() { Color32::from_rgb(255, 80, 80) } else { Color32::from_rgb(255, 200, 40) };
             let width = if r.selected == Some(i) { 2.5 } else { 1.5 };
             painter.rect_stroke(s, 0.0, Stroke::new(width, colour), egui::StrokeKind::Outside);
             painter.rect_filled(Rect::from_center_size(s.max, egui::vec2(7.0, 7.0)), 1.0, colour);

@@ -409,6 +409,30 @@ mod tests {
     }
 
     #[test]
+    fn a_read_box_leads_its_reason_with_the_class_and_says_when_ocr_read_nothing() {
+        let mut b = crate::deid::text::TextBox {
+            x: 0,
+            y: 0,
+            w: 10,
+            h: 10,
+            score: 0.9,
+            reason: "9 glyphs in a line".into(),
+            frames: (0, 0),
+            ocr_text: None,
+            class: None,
+        };
+        let mut empty = b.clone();
+        b.set_ocr_text("Mary Downtime".into(), &phi());
+        assert_eq!(b.reason, "PHI: matches Patient's Name; 9 glyphs in a line");
+        assert_eq!(
+            (b.ocr_text.as_deref(), b.class),
+            (Some("Mary Downtime"), Some(TextClass::Phi { field: "Patient's Name" }))
+        );
+        empty.set_ocr_text(" ".into(), &phi());
+        assert_eq!(empty.reason, "text, no PHI match (OCR read nothing); 9 glyphs in a line");
+    }
+
+    #[test]
     fn empty_and_invalid_header_values_give_nothing_to_match() {
         let mut phi = PatientPhi::default();
         phi.add_name("Patient's Name", "^^^");
