@@ -64,6 +64,10 @@ enum Command {
         paths: Vec<PathBuf>,
         #[arg(long)]
         json: bool,
+        /// Read the boxes with OCR (the tesseract command) and mark text that shows the header's
+        /// PHI.
+        #[arg(long)]
+        ocr: bool,
     },
     /// Device templates of burned-in text boxes: share reviewed layouts between projects.
     Templates {
@@ -215,7 +219,7 @@ fn main() -> ExitCode {
             cli::bench_gui3d(&dir, [width, height], frames)
         }
         Some(Command::Demo { out }) => cli::demo(&out),
-        Some(Command::DetectText { paths, json }) => cli::detect_text(&paths, json),
+        Some(Command::DetectText { paths, json, ocr }) => cli::detect_text(&paths, json, ocr),
         Some(Command::Audit { what: AuditCommand::Verify { project } }) => cli::audit_verify(&project),
         Some(Command::Templates { what: TemplatesCommand::Export { project, out, user } }) => {
             cli::templates_export(&project, &out, user)

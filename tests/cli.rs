@@ -162,6 +162,7 @@ fn templates_export_and_import_move_device_templates_between_projects() {
         last_frame: 0,
         score: 1.0,
         reason: "template".into(),
+        ..Default::default()
     }];
     sumi::project::Project::open(&a)
         .unwrap()

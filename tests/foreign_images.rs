@@ -478,7 +478,8 @@ fn the_detector_and_the_review_queue_take_foreign_images() {
     assert_eq!(scan.instances.len(), 3, "{:?}", scan.unreadable);
     let mut project = sumi::project::Project::open(&dir.path().join("p.sumi")).unwrap();
     sumi::project::import_scan(&mut project, &scan, "tester", &[]).unwrap();
-    let summary = sumi::deid::text_queue::propose_for_project(&mut project, &scan.instances).unwrap();
+    let summary =
+        sumi::deid::text_queue::propose_for_project(&mut project, &scan.instances, Default::default()).unwrap();
     assert_eq!((summary.examined, summary.queued), (3, 3), "{:?}", summary.failed);
     assert_eq!(project.text_review_queue().unwrap().len(), 3);
 }

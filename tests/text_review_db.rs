@@ -6,7 +6,17 @@ use sumi::project::text_review::{ReviewBox, ReviewStatus, risk};
 use sumi::project::{Project, audit_events, import_scan};
 
 fn b(x: u32, reason: &str) -> ReviewBox {
-    ReviewBox { x, y: 4, w: 120, h: 14, first_frame: 0, last_frame: 0, score: 0.9, reason: reason.into() }
+    ReviewBox {
+        x,
+        y: 4,
+        w: 120,
+        h: 14,
+        first_frame: 0,
+        last_frame: 0,
+        score: 0.9,
+        reason: reason.into(),
+        ..Default::default()
+    }
 }
 
 fn project_with_demo(dir: &std::path::Path) -> (Project, Vec<String>) {

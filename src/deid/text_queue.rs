@@ -7,7 +7,7 @@ use crate::dicom::InstanceMeta;
 use crate::project::text_review::{ReviewBox, risk};
 use crate::project::{Project, ProjectError};
 
-use super::text::{TextBox, detect_file};
+use super::text::{DetectOptions, FileDetection, TextBox, detect_file_with, ocr_ready};
 
 /// Image kinds that must be reviewed whatever the detector says (the list): ultrasound,
 /// secondary capture, other, external camera, endoscopy, general microscopy / visible light,
@@ -30,7 +30,18 @@ pub fn to_review_box(b: &TextBox) -> ReviewBox {
         last_frame: b.frames.1,
         score: b.score,
         reason: b.reason.clone(),
+        ocr_text: b.ocr_text.clone(),
+        class: b.class.map(|c| c.kind().to_string()),
+        phi_field: b.class.and_then(|c| c.phi_field()).map(str::to_string),
     }
+}
+
+/// How to fill the queue.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ProposeOptions {
+    /// Read the boxes with OCR and put instances whose text shows header PHI first. Asked for
+    /// where OCR cannot run, detection goes on without it and the summary says why.
+    pub ocr: bool,
 }
 
 #[derive(Debug, Default, serde::Serialize)]
@@ -39,19 +50,41 @@ pub struct ProposalSummary {
     pub queued: usize,
     pub with_text: usize,
     pub from_template: usize,
+    /// Instances with a box whose OCR text matched header PHI.
+    pub phi_matches: usize,
     pub failed: Vec<String>,
+    /// Why OCR did not run (once for all files), or failed on a file.
+    pub ocr_errors: Vec<String>,
 }
 
 /// Runs the detector on every image instance (in parallel) and queues those that need review or
 /// where text was found. Decisions already taken are never overwritten.
-pub fn propose_for_project(project: &mut Project, metas: &[InstanceMeta]) -> Result<ProposalSummary, ProjectError> {
+pub fn propose_for_project(
+    project: &mut Project,
+    metas: &[InstanceMeta],
+    options: ProposeOptions,
+) -> Result<ProposalSummary, ProjectError> {
+    let mut summary = ProposalSummary::default();
+    let ocr = options.ocr
+        && match ocr_ready() {
+            Ok(()) => true,
+            Err(e) => {
+                summary.ocr_errors.push(e);
+                false
+            }
+        };
     let images: Vec<&InstanceMeta> = metas.iter().filter(|m| m.image.is_some()).collect();
-    let detections: Vec<(&InstanceMeta, Result<Vec<TextBox>, String>)> =
-        images.par_iter().map(|m| (*m, detect_file(&m.path).map(|d| d.boxes).map_err(|e| e.to_string()))).collect();
-    let mut summary = ProposalSummary { examined: images.len(), ..Default::default() };
+    let detections: Vec<(&InstanceMeta, Result<FileDetection, String>)> = images
+        .par_iter()
+        .map(|m| (*m, detect_file_with(&m.path, DetectOptions { ocr }).map_err(|e| e.to_string())))
+        .collect();
+    summary.examined = images.len();
     for (m, found) in detections {
         let found = match found {
-            Ok(b) => b,
+            Ok(d) => {
+                summary.ocr_errors.extend(d.ocr_error);
+                d.boxes
+            }
             Err(e) => {
                 summary.failed.push(e);
                 continue;
@@ -67,14 +100,24 @@ pub fn propose_for_project(project: &mut Project, metas: &[InstanceMeta]) -> Res
             &m.sop_class_uid,
         )?;
         let from_template = template.is_some_and(|t| {
-            boxes.extend(t.into_iter().map(|b| ReviewBox { reason: "template".into(), ..b }));
+            // Another instance's OCR text says nothing about this one.
+            boxes.extend(t.into_iter().map(|b| ReviewBox {
+                reason: "template".into(),
+                ocr_text: None,
+                class: None,
+                phi_field: None,
+                ..b
+            }));
             true
         });
         if !needs_text_review(m) && boxes.is_empty() {
             continue;
         }
         let must = needs_text_review(m);
-        let level = if !found.is_empty() && must {
+        let phi = found.iter().any(|b| b.class.is_some_and(|c| c.phi_field().is_some()));
+        let level = if phi {
+            risk::PHI_MATCH
+        } else if !found.is_empty() && must {
             risk::TEXT
         } else if !found.is_empty() {
             risk::TEXT_UNEXPECTED
@@ -87,6 +130,7 @@ pub fn propose_for_project(project: &mut Project, metas: &[InstanceMeta]) -> Res
         summary.queued += 1;
         summary.with_text += usize::from(!found.is_empty());
         summary.from_template += usize::from(from_template);
+        summary.phi_matches += usize::from(phi);
     }
     Ok(summary)
 }

@@ -9,8 +9,9 @@ use super::audit::append_audit;
 use super::time::now_rfc3339;
 use super::{Project, ProjectError};
 
-/// A box as stored: pixel rectangle, frames, and why it was proposed.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// A box as stored: pixel rectangle, frames, why it was proposed, and what OCR read in it.
+/// The OCR fields default when absent, so boxes stored before OCR existed still load.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ReviewBox {
     pub x: u32,
     pub y: u32,
@@ -20,6 +21,20 @@ pub struct ReviewBox {
     pub last_frame: u32,
     pub score: f32,
     pub reason: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ocr_text: Option<String>,
+    /// "phi", "technical" or "text" (see `deid::text::TextClass`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub class: Option<String>,
+    /// The header field the text matched, for class "phi".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phi_field: Option<String>,
+}
+
+impl ReviewBox {
+    pub fn is_phi(&self) -> bool {
+        self.class.as_deref() == Some("phi")
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -238,5 +253,26 @@ impl Project {
         append_audit(&tx, actor, "text-review-apply-series", Some(sop_instance_uid), &details).map_err(wrap)?;
         tx.commit().map_err(wrap)?;
         Ok(changed.len())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn boxes_stored_before_ocr_existed_load_without_ocr_fields_and_new_ones_round_trip() {
+        let old = r#"[{"x":1,"y":2,"w":3,"h":4,"first_frame":0,"last_frame":5,"score":0.5,"reason":"text"}]"#;
+        let loaded = parse_boxes(old);
+        assert_eq!(loaded.len(), 1);
+        assert_eq!((loaded[0].last_frame, loaded[0].ocr_text.as_deref(), loaded[0].class.as_deref()), (5, None, None));
+        let read = ReviewBox {
+            ocr_text: Some("DOE^JANE".into()),
+            class: Some("phi".into()),
+            phi_field: Some("Patient's Name".into()),
+            ..loaded[0].clone()
+        };
+        assert_eq!(parse_boxes(&serde_json::to_string(&[&read]).unwrap()), vec![read.clone()]);
+        assert!(read.is_phi() && !loaded[0].is_phi());
     }
 }

@@ -136,6 +136,7 @@ pub const TABLE: &[(&str, &str, &str)] = &[
         "先にプロジェクトを開くか作成してください（ファイルメニュー）。",
     ),
     ("review.queued", "queued", "キュー登録"),
+    ("review.phi_matches", "text matching patient data", "患者情報と一致する文字"),
     ("review.item", "Item", "項目"),
     ("review.remaining", "remaining", "件残り"),
     ("review.approve", "Approve", "承認"),

@@ -7,7 +7,8 @@ use std::sync::mpsc::{Receiver, sync_channel};
 
 use eframe::egui::{self, Key};
 
-use crate::deid::text_queue::{ProposalSummary, propose_for_project};
+use crate::deid::text::ocr_ready;
+use crate::deid::text_queue::{ProposalSummary, ProposeOptions, propose_for_project};
 use crate::dicom::scan::read_header;
 use crate::project::text_review::{QueueItem, ReviewBox, ReviewStatus};
 use crate::project::{Project, default_actor};
@@ -82,7 +83,11 @@ pub fn start_detection(app: &mut SumiApp) {
     let (tx, rx) = sync_channel(1);
     let ctx = app.viewer.ctx.clone();
     std::thread::spawn(move || {
-        let r = Project::open(&file).and_then(|mut p| propose_for_project(&mut p, &metas)).map_err(|e| e.to_string());
+        // OCR when this build has it and tesseract answers; otherwise detection alone.
+        let options = ProposeOptions { ocr: ocr_ready().is_ok() };
+        let r = Project::open(&file)
+            .and_then(|mut p| propose_for_project(&mut p, &metas, options))
+            .map_err(|e| e.to_string());
         let _ = tx.send(r);
         ctx.request_repaint();
     });
@@ -192,7 +197,14 @@ pub fn queue_panel(ui: &mut egui::Ui, app: &mut SumiApp) {
     {
         app.review.job = None;
         match r {
-            Ok(s) => app.review.message = Some(format!("{}: {} / {}", tr(lang, "review.queued"), s.queued, s.examined)),
+            Ok(s) => {
+                let mut m = format!("{}: {} / {}", tr(lang, "review.queued"), s.queued, s.examined);
+                if s.phi_matches > 0 {
+                    m.push_str(&format!(", {}: {}", tr(lang, "review.phi_matches"), s.phi_matches));
+                }
+                app.review.message = Some(m);
+                s.ocr_errors.into_iter().for_each(|e| app.problems.push(e));
+            }
             Err(e) => app.problems.push(e),
         }
         reload(app, 0);

@@ -98,7 +98,7 @@ fn spanned(a: (f64, f64), b: (f64, f64)) -> (u32, u32, u32, u32) {
 }
 
 fn colour(b: &ReviewBox) -> Color32 {
-    if b.reason.starts_with("PHI") || b.reason.starts_with("face") {
+    if b.is_phi() || b.reason.starts_with("face") {
         Color32::from_rgb(255, 80, 80)
     } else {
         Color32::from_rgb(255, 200, 40)
@@ -153,7 +153,17 @@ pub fn overlay(ui: &mut egui::Ui, app: &mut SumiApp, viewports: &[(usize, Rect, 
                     let (x, y, w, h) = spanned(start, (ix, iy));
                     let (first_frame, last_frame) = (frame, frame);
                     let reason = "reviewer".into();
-                    r.boxes.push(ReviewBox { x, y, w, h, first_frame, last_frame, score: 1.0, reason });
+                    r.boxes.push(ReviewBox {
+                        x,
+                        y,
+                        w,
+                        h,
+                        first_frame,
+                        last_frame,
+                        score: 1.0,
+                        reason,
+                        ..Default::default()
+                    });
                     r.selected = Some(r.boxes.len() - 1);
                 } else if !response.drag_stopped() {
                     let outline = Rect::from_two_pos(map.to_screen(start.0, start.1), p);
@@ -198,8 +208,7 @@ mod tests {
 
     #[test]
     fn every_corner_is_paired_with_its_opposite() {
-        let b =
-            ReviewBox { x: 10, y: 20, w: 30, h: 40, first_frame: 0, last_frame: 0, score: 1.0, reason: String::new() };
+        let b = ReviewBox { x: 10, y: 20, w: 30, h: 40, ..Default::default() };
         for (corner, anchor) in corners(&b) {
             assert_eq!((corner.0 + anchor.0, corner.1 + anchor.1), (50.0, 80.0));
         }

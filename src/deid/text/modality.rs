@@ -37,7 +37,17 @@ mod tests {
     use super::*;
 
     fn b(x: u32, y: u32, score: f32) -> TextBox {
-        TextBox { x, y, w: 20, h: 10, score, reason: String::new(), frames: (0, 0) }
+        TextBox {
+            x,
+            y,
+            w: 20,
+            h: 10,
+            score,
+            reason: String::new(),
+            frames: (0, 0),
+            ocr_text: None,
+            class: Default::default(),
+        }
     }
 
     #[test]
