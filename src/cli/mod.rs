@@ -1,6 +1,7 @@
 //! Subcommand implementations. Each prints its result to stdout (JSON where asked) and returns
 //! the exit code; errors are one line each.
 
+mod deface;
 mod deid;
 mod detect_text;
 mod info;
@@ -15,6 +16,7 @@ use sumi::volume::{load_volume, plan_series};
 
 pub type CliResult = Result<ExitCode, Box<dyn std::error::Error>>;
 
+pub use deface::{DefaceArgs, bench_deface, deface};
 pub use deid::{DeidArgs, deid, vault_lookup};
 pub use detect_text::detect_text;
 pub use info::info;

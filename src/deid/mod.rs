@@ -2,6 +2,7 @@
 //! profiles) as data, the key vault, and the engine that applies them to data sets and files.
 
 pub mod action;
+pub mod deface;
 pub mod engine;
 pub mod files;
 pub mod iod;
