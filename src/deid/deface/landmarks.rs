@@ -51,7 +51,8 @@ fn best(it: impl Iterator<Item = (usize, usize, f64)>, most_anterior: bool) -> O
     it.max_by(|a, b| key(a).total_cmp(&key(b)))
 }
 
-/// Finds the landmarks; `x_mid` is the head's left-right centre and `z_range` its extent (voxels).
+/// Finds the landmarks (the nose must stand 10 mm in front of the skin 20 mm either side:
+/// a smooth curved front like a cylinder's stays within ~4 mm there); `x_mid` is the head's left-right centre and `z_range` its extent (voxels).
 pub fn find(d: &DepthMap, spacing: [f64; 3], x_mid: usize, z_range: (usize, usize)) -> FaceLandmarks {
     let c = Ctx { d, s: spacing };
     let mut out = FaceLandmarks { face_cropped: d.y.contains(&Some(0)), ..Default::default() };
@@ -62,7 +63,7 @@ pub fn find(d: &DepthMap, spacing: [f64; 3], x_mid: usize, z_range: (usize, usiz
         return out;
     };
     let (nxi, nzi) = (nx as isize, nz as isize);
-    let cheeks: Vec<f64> = [-35.0, 35.0]
+    let cheeks: Vec<f64> = [-20.0, 20.0]
         .iter()
         .filter_map(|&dx| c.a((nxi + c.vox(dx, 0)).clamp(0, d.nx as isize - 1) as usize, nz))
         .collect();

@@ -165,7 +165,9 @@ pub fn fill_from_border(mask: &[bool], dims: [usize; 3]) -> Vec<bool> {
     for z in 0..nz {
         for y in 0..ny {
             for x in 0..nx {
-                let border = x == 0 || y == 0 || z == 0 || x + 1 == nx || y + 1 == ny || z + 1 == nz;
+                // A single slice (nz = 1) is filled in 2D: its z faces are not a border.
+                let zb = nz > 1 && (z == 0 || z + 1 == nz);
+                let border = x == 0 || y == 0 || x + 1 == nx || y + 1 == ny || zb;
                 let i = x + nx * (y + ny * z);
                 if border && !mask[i] && !outside[i] {
                     outside[i] = true;
@@ -231,6 +233,16 @@ mod tests {
         let mut open = shell.clone();
         open[2 + 5 * 2 + 25] = false; // a hole in the bottom face
         assert!(!fill_from_border(&open, dims)[62]);
+        let ring: Vec<bool> = (0..25)
+            .map(|i| {
+                (i % 5 == 1 || i % 5 == 3 || i / 5 == 1 || i / 5 == 3)
+                    && i % 5 >= 1
+                    && i % 5 <= 3
+                    && i / 5 >= 1
+                    && i / 5 <= 3
+            })
+            .collect();
+        assert!(fill_holes_per_slice(&ring, [5, 5, 1])[12], "a ring in one slice encloses its centre");
         let (_, sizes) = components(&shell, dims);
         assert_eq!(sizes[1..], [26]);
     }
