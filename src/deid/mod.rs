@@ -3,6 +3,7 @@
 //! burned-in text review and pixel cleaning, for DICOM and for PNG/JPEG/TIFF images (`foreign`).
 
 pub mod action;
+pub mod deface;
 pub mod engine;
 pub mod files;
 pub mod foreign;
