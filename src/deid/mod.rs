@@ -3,6 +3,7 @@
 
 pub mod action;
 pub mod engine;
+pub mod face;
 pub mod files;
 pub mod iod;
 pub mod options;
