@@ -6,6 +6,7 @@ pub mod engine;
 pub mod face;
 pub mod files;
 pub mod iod;
+pub mod nontext;
 pub mod options;
 pub mod pixels;
 pub mod profile;

@@ -25,6 +25,8 @@ pub enum ProjectError {
     },
     #[error("project {path}: schema version {found} is newer than this sumi supports ({supported})")]
     TooNew { path: String, found: i64, supported: i64 },
+    #[error("project {path}: setting {key} = {value:?} is not one of {allowed}")]
+    BadSetting { path: String, key: &'static str, value: String, allowed: &'static str },
 }
 
 pub struct Project {
