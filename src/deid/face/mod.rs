@@ -3,12 +3,13 @@
 //! asks of any image that contains a face photograph.
 //!
 //! Method: Viola–Jones. OpenCV's frontal-face Haar cascade (embedded, see `cascade.rs`) is run
-//! over an image pyramid (scale step 1.1, levels in parallel) of the image and of its mirror
-//! image, on integral and squared-integral images, every window normalised by its standard
-//! deviation; the hits are grouped as OpenCV's `groupRectangles` does (more than 7 neighbours
-//! over both passes), and the number of hits behind a face gives its confidence. One pass alone
-//! gives exactly OpenCV 4's raw hits for the same grey image. Frontal and near-frontal faces only: profiles and faces turned away are left
-//! to the reviewer, who sees every photo-like image in the queue anyway.
+//! over an image pyramid (scale step 1.1, levels in parallel) on integral and squared-integral
+//! images, every window normalised by its standard deviation; this pass gives exactly OpenCV 4's
+//! raw hits for the same grey image. Around those hits the mirror image is scanned too (a face
+//! passes in both, clutter rarely does). The hits are grouped as OpenCV's `groupRectangles`
+//! does (more than 7 neighbours over both passes), and the number of hits behind a face gives
+//! its confidence. Frontal and near-frontal faces only: profiles, rolled heads and faces cut by
+//! the edge are left to the reviewer, who sees every photograph in the queue anyway.
 
 mod band;
 mod cascade;
