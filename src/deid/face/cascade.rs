@@ -143,7 +143,7 @@ fn float(s: &str) -> Result<f32, String> {
 
 fn feature(values: &[&str], window: Option<(u32, u32)>) -> Result<Feature, String> {
     let (ww, wh) = window.ok_or("feature before the window line")?;
-    if values.len() % 5 != 0 || !(2..=3).contains(&(values.len() / 5)) {
+    if !values.len().is_multiple_of(5) || !(2..=3).contains(&(values.len() / 5)) {
         return Err(format!("feature needs 2 or 3 rectangles of 5 numbers, got {} numbers", values.len()));
     }
     let rects = values
