@@ -13,12 +13,17 @@
 #   $CACHE/pillow/Tests/images/                     pillow==11.3.0 sdist (tar.gz), top-level dir stripped; only the
 #                                                   PNG/JPEG/TIFF files in PILLOW_FILES below (metadata, odd layouts)
 #   $CACHE/pydeface/data/                          pydeface==2.1.0 wheel; only mean_reg2mean.nii.gz, facemask.nii.gz kept
+#   $CACHE/scikit-image/skimage/data/               scikit-image==0.26.0 wheel (manylinux x86_64 cp311); only the photos below
+#   $CACHE/face-recognition/tests/test_images/      face_recognition==1.3.0 sdist; only its test photos
+#   $CACHE/insightface/insightface/data/images/     insightface==0.7.3 sdist; only t1.jpg (a group photo)
+#   $CACHE/opencv-doc/usr/share/doc/opencv-doc/examples/data/  Debian opencv-doc .deb; only the photos below
 #   $CACHE/PATHS.txt                                KEY=absolute path lines for the dirs above
 #   $CACHE/downloads/                               the downloaded archives
 #   $CACHE/.stamps/<package>                        marker: package fully unpacked, skip next time
 #
 # Idempotent: a package whose marker exists is skipped; delete the marker (or the cache) to refetch.
 # Needs: python3 -m pip, npm, apt-get (+ root for `apt-get update` fallback), dpkg-deb, unzip, tar.
+# The photos (faces and non-faces) are for the face detector's tests (tests/face_detection.rs).
 # Licences: see tests/data/README.md (pydicom-data's 693_* files are CC BY-NC-SA: never ship them).
 set -euo pipefail
 
@@ -122,14 +127,20 @@ fetch_deid_data() {
     mv "$STAGE/out" "$CACHE/deid-data"
 }
 
+# apt_download PACKAGE -- `apt-get download` PACKAGE into $DL, with `apt-get update` as fallback.
+apt_download() {
+    local pkg="$1"
+    # Sandbox user root: as root, _apt cannot write into the cache dir.
+    if ! (cd "$DL" && apt-get -q -o APT::Sandbox::User=root download "$pkg") >"$LOG" 2>&1; then
+        run "$pkg" apt-get -q update
+        run "$pkg" bash -c 'cd "$1" && apt-get -q -o APT::Sandbox::User=root download "$2"' _ "$DL" "$pkg"
+    fi
+}
+
 fetch_mricron_data() {
     local deb; deb="$(one_file 'mricron-data_*.deb')"
     if [[ -z "$deb" ]]; then
-        # Sandbox user root: as root, _apt cannot write into the cache dir.
-        if ! (cd "$DL" && apt-get -q -o APT::Sandbox::User=root download mricron-data) >"$LOG" 2>&1; then
-            run mricron-data apt-get -q update
-            run mricron-data bash -c 'cd "$1" && apt-get -q -o APT::Sandbox::User=root download mricron-data' _ "$DL"
-        fi
+        apt_download mricron-data
         deb="$(one_file 'mricron-data_*.deb')"
         [[ -n "$deb" ]] || die "mricron-data: no .deb after apt-get download"
     fi
@@ -189,6 +200,76 @@ fetch_pydeface() {
     mv "$STAGE/pydeface" "$CACHE/pydeface"
 }
 
+SKIMAGE_PHOTOS=(astronaut.png camera.png chelsea.png coffee.png ihc.png motorcycle_left.png motorcycle_right.png
+    hubble_deep_field.jpg retina.jpg rocket.jpg)
+
+fetch_scikit_image() {
+    # The photos are the same in every wheel; platform and Python are pinned so that every
+    # machine downloads the same file.
+    local whl; whl="$(one_file 'scikit_image-0.26.0-*.whl')"
+    if [[ -z "$whl" ]]; then
+        run scikit-image "${PIP[@]}" download --no-deps --only-binary :all: --platform manylinux_2_28_x86_64 \
+            --python-version 3.11 --implementation cp --abi cp311 scikit-image==0.26.0 -d "$DL"
+        whl="$(one_file 'scikit_image-0.26.0-*.whl')"
+        [[ -n "$whl" ]] || die "scikit-image: no wheel after pip download"
+    fi
+    new_stage
+    run scikit-image unzip -q "$whl" "${SKIMAGE_PHOTOS[@]/#/skimage/data/}" -d "$STAGE/out"
+    rm -rf "$CACHE/scikit-image"
+    mv "$STAGE/out" "$CACHE/scikit-image"
+}
+
+fetch_face_recognition() {
+    # sdist only (the wheel lacks the tests); pip runs its metadata step in an isolated build env.
+    local sdist; sdist="$(one_file 'face[-_]recognition-1.3.0.tar.gz')"
+    if [[ -z "$sdist" ]]; then
+        run face-recognition "${PIP[@]}" download --no-deps --no-binary :all: face-recognition==1.3.0 -d "$DL"
+        sdist="$(one_file 'face[-_]recognition-1.3.0.tar.gz')"
+        [[ -n "$sdist" ]] || die "face-recognition: no sdist after pip download"
+    fi
+    new_stage
+    mkdir -p "$STAGE/out"
+    run face-recognition tar -xzf "$sdist" -C "$STAGE/out" --strip-components=1 --wildcards \
+        'face_recognition-1.3.0/tests/test_images/*.jpg'
+    rm -rf "$CACHE/face-recognition"
+    mv "$STAGE/out" "$CACHE/face-recognition"
+}
+
+fetch_insightface() {
+    # Only published as an sdist; its metadata step needs numpy and cython, which pip fetches
+    # as wheels into the isolated build env (hence not `--no-binary :all:`).
+    local sdist; sdist="$(one_file 'insightface-0.7.3.tar.gz')"
+    if [[ -z "$sdist" ]]; then
+        run insightface "${PIP[@]}" download --no-deps --no-binary insightface insightface==0.7.3 -d "$DL"
+        sdist="$(one_file 'insightface-0.7.3.tar.gz')"
+        [[ -n "$sdist" ]] || die "insightface: no sdist after pip download"
+    fi
+    new_stage
+    mkdir -p "$STAGE/out"
+    run insightface tar -xzf "$sdist" -C "$STAGE/out" --strip-components=1 \
+        insightface-0.7.3/insightface/data/images/t1.jpg
+    rm -rf "$CACHE/insightface"
+    mv "$STAGE/out" "$CACHE/insightface"
+}
+
+OPENCV_PHOTOS=(basketball1.png messi5.jpg baboon.jpg fruits.jpg building.jpg home.jpg box_in_scene.png left01.jpg)
+
+fetch_opencv_doc() {
+    local deb; deb="$(one_file 'opencv-doc_*.deb')"
+    if [[ -z "$deb" ]]; then
+        apt_download opencv-doc
+        deb="$(one_file 'opencv-doc_*.deb')"
+        [[ -n "$deb" ]] || die "opencv-doc: no .deb after apt-get download"
+    fi
+    new_stage
+    mkdir -p "$STAGE/out"
+    # Only the photos: the package unpacks to ~300 MB of HTML.
+    run opencv-doc bash -c 'dpkg-deb --fsys-tarfile "$1" | tar -x -C "$2" "${@:3}"' _ "$deb" "$STAGE/out" \
+        "${OPENCV_PHOTOS[@]/#/./usr/share/doc/opencv-doc/examples/data/}"
+    rm -rf "$CACHE/opencv-doc"
+    mv "$STAGE/out" "$CACHE/opencv-doc"
+}
+
 # package  fetch-function  directory that must exist afterwards
 PACKAGES=(
     "pydicom       fetch_pydicom       pydicom/data/test_files"
@@ -198,6 +279,10 @@ PACKAGES=(
     "mricron-data  fetch_mricron_data  mricron-data/usr/share/mricron/templates"
     "pillow        fetch_pillow        pillow/Tests/images"
     "pydeface      fetch_pydeface      pydeface/data"
+    "scikit-image  fetch_scikit_image  scikit-image/skimage/data"
+    "face-recognition  fetch_face_recognition  face-recognition/tests/test_images"
+    "insightface   fetch_insightface   insightface/insightface/data/images"
+    "opencv-doc    fetch_opencv_doc    opencv-doc/usr/share/doc/opencv-doc/examples/data"
 )
 
 for entry in "${PACKAGES[@]}"; do
@@ -219,9 +304,13 @@ DEID_DATA_US=$CACHE/deid-data/deid_data/data/ultrasounds
 MRICRON_TEMPLATES=$CACHE/mricron-data/usr/share/mricron/templates
 PILLOW_IMAGES=$CACHE/pillow/Tests/images
 PYDEFACE_DATA=$CACHE/pydeface/data
+SKIMAGE_DATA=$CACHE/scikit-image/skimage/data
+FACE_RECOGNITION_IMAGES=$CACHE/face-recognition/tests/test_images
+INSIGHTFACE_IMAGES=$CACHE/insightface/insightface/data/images
+OPENCV_SAMPLES=$CACHE/opencv-doc/usr/share/doc/opencv-doc/examples/data
 PATHS
 
 for entry in "${PACKAGES[@]}"; do
     read -r pkg fn dir <<<"$entry"
-    printf '%-13s %s\n' "$pkg" "$CACHE/$dir"
+    printf '%-16s %s\n' "$pkg" "$CACHE/$dir"
 done

@@ -5,9 +5,11 @@
 pub mod action;
 pub mod deface;
 pub mod engine;
+pub mod face;
 pub mod files;
 pub mod foreign;
 pub mod iod;
+pub mod nontext;
 pub mod options;
 pub mod pixels;
 pub mod profile;

@@ -1,13 +1,15 @@
 //! Filling the burned-in text review queue: which instances need a look, and what to propose
-//! for them (detector boxes, plus the boxes of a device template learnt from earlier approvals).
+//! for them (detector boxes, faces on photographs, full masks for slide labels, plus the boxes of
+//! a device template learnt from earlier approvals).
 
 use rayon::prelude::*;
 
-use crate::dicom::InstanceMeta;
-use crate::project::text_review::{ReviewBox, risk};
+use crate::dicom::{InstanceMeta, decode_file};
+use crate::project::text_review::{FaceMask, ReviewBox, risk};
 use crate::project::{Project, ProjectError};
 
-use super::text::{DetectOptions, FileDetection, TextBox, detect_file_with, ocr_ready};
+use super::nontext::{face_boxes, is_photo, slide_label_mask};
+use super::text::{DetectOptions, FileDetection, TextBox, detect_file_with, ocr_ready, to_luma};
 
 /// Image kinds that must be reviewed whatever the detector says (the list): ultrasound,
 /// secondary capture, other, external camera, endoscopy, general microscopy / visible light,
@@ -49,6 +51,10 @@ pub struct ProposalSummary {
     pub examined: usize,
     pub queued: usize,
     pub with_text: usize,
+    /// Photographs with at least one face proposed.
+    pub with_faces: usize,
+    /// Whole-slide labels and overviews proposed for a full mask.
+    pub full_masks: usize,
     pub from_template: usize,
     /// Instances with a box whose OCR text matched header PHI.
     pub phi_matches: usize,
@@ -57,8 +63,29 @@ pub struct ProposalSummary {
     pub ocr_errors: Vec<String>,
 }
 
-/// Runs the detector on every image instance (in parallel) and queues those that need review or
-/// where text was found. Decisions already taken are never overwritten.
+/// What the pixels of one instance gave: text boxes, and face boxes on photographs.
+struct Found {
+    text: FileDetection,
+    faces: Vec<ReviewBox>,
+}
+
+/// Text (and OCR) on every frame; on photographs, faces in frame 0 (decoded once more: photos
+/// are single small images, and the text path may have gone through OCR already).
+fn examine(m: &InstanceMeta, mask: FaceMask, ocr: bool) -> Result<Found, String> {
+    let text = detect_file_with(&m.path, DetectOptions { ocr }).map_err(|e| e.to_string())?;
+    let faces = if is_photo(m) {
+        let decoded = decode_file(&m.path).map_err(|e| e.to_string())?;
+        face_boxes(&to_luma(&decoded), mask)
+    } else {
+        Vec::new()
+    };
+    Ok(Found { text, faces })
+}
+
+/// Runs the detectors on every image instance (in parallel) and queues those that need review or
+/// where something was found. Faces and slide labels are identifiers (the guideline's words: a
+/// face photograph identifies on its own), so they rank with PHI matches at the top. Decisions
+/// already taken are never overwritten.
 pub fn propose_for_project(
     project: &mut Project,
     metas: &[InstanceMeta],
@@ -73,17 +100,22 @@ pub fn propose_for_project(
                 false
             }
         };
+    let mask = project.face_mask()?;
     let images: Vec<&InstanceMeta> = metas.iter().filter(|m| m.image.is_some()).collect();
-    let detections: Vec<(&InstanceMeta, Result<FileDetection, String>)> = images
-        .par_iter()
-        .map(|m| (*m, detect_file_with(&m.path, DetectOptions { ocr }).map_err(|e| e.to_string())))
-        .collect();
+    let detections: Vec<(&InstanceMeta, Result<Found, String>)> =
+        images.par_iter().map(|m| (*m, examine(m, mask, ocr))).collect();
     summary.examined = images.len();
     for (m, found) in detections {
-        let found = match found {
-            Ok(d) => {
-                summary.ocr_errors.extend(d.ocr_error);
-                d.boxes
+        // A slide label is masked from its header alone, even when its pixels cannot be decoded.
+        let full_mask = slide_label_mask(m);
+        let (found, faces) = match found {
+            Ok(Found { text, faces }) => {
+                summary.ocr_errors.extend(text.ocr_error);
+                (text.boxes, faces)
+            }
+            Err(e) if full_mask.is_some() => {
+                summary.failed.push(e);
+                (Vec::new(), Vec::new())
             }
             Err(e) => {
                 summary.failed.push(e);
@@ -91,6 +123,11 @@ pub fn propose_for_project(
             }
         };
         let mut boxes: Vec<ReviewBox> = found.iter().map(to_review_box).collect();
+        let identifiers = faces.len() + usize::from(full_mask.is_some());
+        summary.with_faces += usize::from(!faces.is_empty());
+        summary.full_masks += usize::from(full_mask.is_some());
+        boxes.extend(faces);
+        boxes.extend(full_mask);
         let image = m.image.as_ref().expect("filtered on images");
         let template = project.device_template(
             m.manufacturer.as_deref().unwrap_or(""),
@@ -115,7 +152,7 @@ pub fn propose_for_project(
         }
         let must = needs_text_review(m);
         let phi = found.iter().any(|b| b.class.is_some_and(|c| c.phi_field().is_some()));
-        let level = if phi {
+        let level = if phi || identifiers > 0 {
             risk::PHI_MATCH
         } else if !found.is_empty() && must {
             risk::TEXT

@@ -10,6 +10,12 @@ pub(crate) fn text(obj: &InMemDicomObject, tag: Tag) -> Option<String> {
     (!s.is_empty()).then(|| s.to_string())
 }
 
+/// Every value of a multi-valued string (e.g. Image Type), trimmed; empty values kept as "".
+pub(crate) fn strs(obj: &InMemDicomObject, tag: Tag) -> Vec<String> {
+    let Some(v) = obj.get(tag).and_then(|e| e.to_multi_str().ok()) else { return Vec::new() };
+    v.iter().map(|s| s.trim_matches(|c: char| c == '\0' || c.is_whitespace()).to_string()).collect()
+}
+
 pub(crate) fn floats(obj: &InMemDicomObject, tag: Tag) -> Option<Vec<f64>> {
     let v = obj.get(tag)?.to_multi_float64().ok()?;
     (!v.is_empty() && v.iter().all(|x| x.is_finite())).then_some(v)

@@ -7,7 +7,7 @@ use dicom_dictionary_std::tags;
 use dicom_object::InMemDicomObject;
 use serde::{Deserialize, Serialize};
 
-use super::attrs::{array, first_item, float, floats, int, items, text, uint};
+use super::attrs::{array, first_item, float, floats, int, items, strs, text, uint};
 use super::open::DicomFile;
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -38,6 +38,10 @@ pub struct InstanceMeta {
     pub manufacturer: Option<String>,
     pub model_name: Option<String>,
     pub burned_in_annotation: Option<String>,
+    /// Image Type (0008,0008) values, e.g. ["ORIGINAL", "PRIMARY", "LABEL", "NONE"] for a slide
+    /// label. Absent in project rows written before it was read.
+    #[serde(default)]
+    pub image_type: Vec<String>,
     pub image: Option<ImageMeta>,
 }
 
@@ -101,6 +105,7 @@ impl InstanceMeta {
             manufacturer: text(o, tags::MANUFACTURER),
             model_name: text(o, tags::MANUFACTURER_MODEL_NAME),
             burned_in_annotation: text(o, tags::BURNED_IN_ANNOTATION),
+            image_type: strs(o, tags::IMAGE_TYPE),
             image: ImageMeta::from_obj(o),
         }
     }

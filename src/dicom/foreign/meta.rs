@@ -67,6 +67,7 @@ pub fn read_foreign_header(path: &Path, kind: ForeignKind) -> Result<InstanceMet
         mtime,
         transfer_syntax: kind.mime().into(),
         sop_class_uid: SECONDARY_CAPTURE.into(),
+        image_type: Vec::new(),
         sop_instance_uid: content_uid(&bytes),
         study_uid: hash_uid(&[b"sumi foreign-image study", folder_bytes]),
         series_uid: hash_uid(&[b"sumi foreign-image series", folder_bytes, series_key.as_bytes()]),
