@@ -1,6 +1,6 @@
 //! Non-text identifiers in the burned-in review queue: photographs of faces written as DICOM
-//! (native RGB and JPEG baseline, from the sample photos) get an eye band or a whole-face box per
-//! the project setting, at identifier risk; whole-slide label and overview images get a full
+//! (native RGB and JPEG baseline, from the sample photos) or added as plain JPEG files get an eye
+//! band or a whole-face box per the project setting, at identifier risk; whole-slide label and overview images get a full
 //! mask, volume images do not.
 //!
 //! The photos come from `scripts/fetch-sample-data.sh` (`$SUMI_SAMPLE_DATA` overrides the cache's
@@ -14,10 +14,10 @@ use dicom_dictionary_std::{tags, uids};
 use dicom_object::InMemDicomObject;
 use dicom_object::meta::FileMetaTableBuilder;
 use sumi::deid::nontext::{EYE_BAND_REASON, SLIDE_LABEL_REASON, VL_PHOTO_SOP_CLASS, WHOLE_FACE_REASON, WSI_SOP_CLASS};
-use sumi::deid::text_queue::propose_for_project;
+use sumi::deid::text_queue::{ProposeOptions, propose_for_project};
 use sumi::dicom::scan_paths;
-use sumi::project::text_review::{FaceMask, QueueItem, ReviewBox, risk};
-use sumi::project::{Project, ProjectError, audit_events, import_scan};
+use sumi::project::text_review::{QueueItem, ReviewBox, risk};
+use sumi::project::{FaceMask, Project, ProjectError, audit_events, import_scan};
 
 fn sample(rel: &str) -> PathBuf {
     let dir = std::env::var_os("SUMI_SAMPLE_DATA")
@@ -107,10 +107,10 @@ fn write_png_photo(path: &Path, png: &Path, uid: &str) {
 /// A VL Photographic image holding the JPEG file itself (JPEG Baseline, as cameras store it).
 fn write_jpeg_photo(path: &Path, jpeg: &Path, uid: &str) {
     let bytes = std::fs::read(jpeg).unwrap();
-    let mut d = jpeg_decoder::Decoder::new(&bytes[..]);
-    d.read_info().unwrap_or_else(|e| panic!("{}: {e}", jpeg.display()));
-    let info = d.info().unwrap();
-    let mut e = header(VL_PHOTO_SOP_CLASS, uid, "XC", &["ORIGINAL", "PRIMARY"], info.height, info.width);
+    let (cols, rows) = image::ImageReader::with_format(std::io::Cursor::new(&bytes), image::ImageFormat::Jpeg)
+        .into_dimensions()
+        .unwrap_or_else(|e| panic!("{}: {e}", jpeg.display()));
+    let mut e = header(VL_PHOTO_SOP_CLASS, uid, "XC", &["ORIGINAL", "PRIMARY"], rows as u16, cols as u16);
     e.push(text(tags::PHOTOMETRIC_INTERPRETATION, VR::CS, "YBR_FULL_422"));
     let mut fragment = bytes;
     fragment.resize(fragment.len().next_multiple_of(2), 0);
@@ -137,7 +137,7 @@ fn queue(dir: &Path, mask: Option<FaceMask>) -> (Project, Vec<QueueItem>) {
     if let Some(mask) = mask {
         project.set_face_mask(mask, "lead").unwrap();
     }
-    let summary = propose_for_project(&mut project, &scan.instances, Default::default()).unwrap();
+    let summary = propose_for_project(&mut project, &scan.instances, ProposeOptions::default()).unwrap();
     assert!(summary.failed.is_empty(), "{:?}", summary.failed);
     let items = project.text_review_queue().unwrap();
     (project, items)
@@ -180,6 +180,20 @@ fn a_vl_photo_of_a_face_gets_an_eye_band_over_its_eyes_at_identifier_risk() {
 }
 
 #[test]
+fn a_jpeg_photo_added_as_it_is_gets_an_eye_band_too() {
+    // PNG/JPEG/TIFF files join projects as OT/XC instances: photographs like any other.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(sample("face-recognition/tests/test_images/obama2.jpg"), dir.path().join("visit.jpg")).unwrap();
+    let (_, items) = queue(dir.path(), None);
+    assert_eq!(items.len(), 1, "{items:?}");
+    let bands = only_reason(&items[0], EYE_BAND_REASON);
+    assert_eq!(bands.len(), 1, "{:?}", items[0].proposed);
+    let (eyes, _) = truth("obama2");
+    assert!(covered(bands[0], eyes) >= 0.9, "band {:?} misses the eyes {eyes:?}", bands[0]);
+    assert_eq!(items[0].risk, risk::PHI_MATCH);
+}
+
+#[test]
 fn the_whole_face_setting_proposes_the_face_with_forehead_and_chin() {
     let dir = tempfile::tempdir().unwrap();
     write_png_photo(
@@ -209,7 +223,7 @@ fn an_unknown_face_mask_setting_is_an_error_naming_the_project_key_and_value() {
     let msg = err.to_string();
     assert!(msg.contains("p.sumi") && msg.contains(FaceMask::KEY) && msg.contains("blur"), "{msg}");
     assert!(
-        propose_for_project(&mut project, &[], Default::default()).is_err(),
+        propose_for_project(&mut project, &[], ProposeOptions::default()).is_err(),
         "no proposals under an unreadable setting"
     );
 }

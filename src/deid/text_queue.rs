@@ -4,12 +4,12 @@
 
 use rayon::prelude::*;
 
-use crate::dicom::{InstanceMeta, decode_file};
-use crate::project::text_review::{FaceMask, ReviewBox, risk};
-use crate::project::{Project, ProjectError};
+use crate::dicom::InstanceMeta;
+use crate::project::text_review::{ReviewBox, risk};
+use crate::project::{FaceMask, Project, ProjectError};
 
 use super::nontext::{face_boxes, is_photo, slide_label_mask};
-use super::text::{DetectOptions, FileDetection, TextBox, detect_file_with, ocr_ready, to_luma};
+use super::text::{DetectOptions, FileDetection, TextBox, detect_file_and_pixels, ocr_ready};
 
 /// Image kinds that must be reviewed whatever the detector says (the list): ultrasound,
 /// secondary capture, other, external camera, endoscopy, general microscopy / visible light,
@@ -63,34 +63,30 @@ pub struct ProposalSummary {
     pub ocr_errors: Vec<String>,
 }
 
-/// What the pixels of one instance gave: text boxes, and face boxes on photographs.
-struct Found {
-    text: FileDetection,
+/// What the pixels of one instance gave: the text detection, and face boxes on photographs.
+struct Examined {
+    detection: FileDetection,
     faces: Vec<ReviewBox>,
 }
 
-/// Text (and OCR) on every frame; on photographs, faces in frame 0 (decoded once more: photos
-/// are single small images, and the text path may have gone through OCR already).
-fn examine(m: &InstanceMeta, mask: FaceMask, ocr: bool) -> Result<Found, String> {
-    let text = detect_file_with(&m.path, DetectOptions { ocr }).map_err(|e| e.to_string())?;
-    let faces = if is_photo(m) {
-        let decoded = decode_file(&m.path).map_err(|e| e.to_string())?;
-        face_boxes(&to_luma(&decoded), mask)
-    } else {
-        Vec::new()
-    };
-    Ok(Found { text, faces })
+/// Decodes an instance once for the text detector (every frame) and, on photographs, the face
+/// detector (frame 0).
+fn examine(m: &InstanceMeta, options: DetectOptions, mask: FaceMask) -> Result<Examined, String> {
+    let (detection, luma) = detect_file_and_pixels(&m.path, options).map_err(|e| e.to_string())?;
+    let faces = if is_photo(m) { face_boxes(&luma, mask) } else { Vec::new() };
+    Ok(Examined { detection, faces })
 }
 
 /// Runs the detectors on every image instance (in parallel) and queues those that need review or
-/// where something was found. Faces and slide labels are identifiers (the guideline's words: a
-/// face photograph identifies on its own), so they rank with PHI matches at the top. Decisions
-/// already taken are never overwritten.
+/// where something was found. Faces and slide labels are identifiers on their own (the
+/// guideline puts a face photograph beside the name), so they rank with PHI matches at the top.
+/// Decisions already taken are never overwritten.
 pub fn propose_for_project(
     project: &mut Project,
     metas: &[InstanceMeta],
     options: ProposeOptions,
 ) -> Result<ProposalSummary, ProjectError> {
+    let mask = project.face_mask()?;
     let mut summary = ProposalSummary::default();
     let ocr = options.ocr
         && match ocr_ready() {
@@ -100,18 +96,17 @@ pub fn propose_for_project(
                 false
             }
         };
-    let mask = project.face_mask()?;
     let images: Vec<&InstanceMeta> = metas.iter().filter(|m| m.image.is_some()).collect();
-    let detections: Vec<(&InstanceMeta, Result<Found, String>)> =
-        images.par_iter().map(|m| (*m, examine(m, mask, ocr))).collect();
+    let detections: Vec<(&InstanceMeta, Result<Examined, String>)> =
+        images.par_iter().map(|m| (*m, examine(m, DetectOptions { ocr }, mask))).collect();
     summary.examined = images.len();
     for (m, found) in detections {
         // A slide label is masked from its header alone, even when its pixels cannot be decoded.
         let full_mask = slide_label_mask(m);
         let (found, faces) = match found {
-            Ok(Found { text, faces }) => {
-                summary.ocr_errors.extend(text.ocr_error);
-                (text.boxes, faces)
+            Ok(Examined { detection, faces }) => {
+                summary.ocr_errors.extend(detection.ocr_error);
+                (detection.boxes, faces)
             }
             Err(e) if full_mask.is_some() => {
                 summary.failed.push(e);
@@ -123,7 +118,7 @@ pub fn propose_for_project(
             }
         };
         let mut boxes: Vec<ReviewBox> = found.iter().map(to_review_box).collect();
-        let identifiers = faces.len() + usize::from(full_mask.is_some());
+        let identifiers = !faces.is_empty() || full_mask.is_some();
         summary.with_faces += usize::from(!faces.is_empty());
         summary.full_masks += usize::from(full_mask.is_some());
         boxes.extend(faces);
@@ -152,7 +147,7 @@ pub fn propose_for_project(
         }
         let must = needs_text_review(m);
         let phi = found.iter().any(|b| b.class.is_some_and(|c| c.phi_field().is_some()));
-        let level = if phi || identifiers > 0 {
+        let level = if phi || identifiers {
             risk::PHI_MATCH
         } else if !found.is_empty() && must {
             risk::TEXT

@@ -12,7 +12,7 @@ pub(crate) mod time;
 
 pub use audit::{AuditEvent, ChainReport, GENESIS_HASH, append_audit, audit_events, verify_audit_chain};
 pub use import::{ImportSummary, import_scan};
-pub use settings::ForeignImageOutput;
+pub use settings::{FaceMask, ForeignImageOutput};
 pub use time::now_rfc3339;
 
 use std::path::Path;

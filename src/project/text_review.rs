@@ -75,36 +75,6 @@ pub mod risk {
     pub const NONE: i64 = 0;
 }
 
-/// What a face on a photograph is proposed for masking: the eye band (the Japanese guideline's
-/// minimum) or the whole face. Project setting [`FaceMask::KEY`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum FaceMask {
-    #[default]
-    EyeBand,
-    WholeFace,
-}
-
-impl FaceMask {
-    pub const KEY: &'static str = "deid.face_mask";
-    const ALLOWED: &'static str = "eye-band, whole-face";
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            FaceMask::EyeBand => "eye-band",
-            FaceMask::WholeFace => "whole-face",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<FaceMask> {
-        match s {
-            "eye-band" => Some(FaceMask::EyeBand),
-            "whole-face" => Some(FaceMask::WholeFace),
-            _ => None,
-        }
-    }
-}
-
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct QueueItem {
     pub sop_instance_uid: String,
@@ -122,24 +92,6 @@ fn parse_boxes(json: &str) -> Vec<ReviewBox> {
 }
 
 impl Project {
-    /// How faces are proposed for masking in this project (the eye band when never set).
-    pub fn face_mask(&self) -> Result<FaceMask, ProjectError> {
-        match self.setting(FaceMask::KEY)? {
-            None => Ok(FaceMask::default()),
-            Some(v) => FaceMask::parse(&v).ok_or_else(|| ProjectError::BadSetting {
-                path: self.path.clone(),
-                key: FaceMask::KEY,
-                value: v,
-                expected: FaceMask::ALLOWED,
-            }),
-        }
-    }
-
-    /// Chooses how faces are proposed for masking; audited like every setting.
-    pub fn set_face_mask(&mut self, mask: FaceMask, actor: &str) -> Result<(), ProjectError> {
-        self.set_setting(FaceMask::KEY, mask.as_str(), actor)
-    }
-
     /// Stores (or replaces, while still pending) the proposals for an instance.
     pub fn propose_text_boxes(
         &mut self,

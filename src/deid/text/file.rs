@@ -50,6 +50,12 @@ pub fn detect_file(path: &Path) -> Result<FileDetection, DicomError> {
 /// [`detect_file`], then OCR when asked. An OCR failure leaves the boxes unread and says why in
 /// [`FileDetection::ocr_error`]: the file itself was read.
 pub fn detect_file_with(path: &Path, options: DetectOptions) -> Result<FileDetection, DicomError> {
+    detect_file_and_pixels(path, options).map(|(detection, _)| detection)
+}
+
+/// [`detect_file_with`], also handing back the 8-bit frames, for other detectors (faces) to run
+/// without decoding the file again.
+pub fn detect_file_and_pixels(path: &Path, options: DetectOptions) -> Result<(FileDetection, LumaFrames), DicomError> {
     let start = Instant::now();
     let (hints, phi, decoded) = match open_dicom(path, false) {
         Ok(file) => {
@@ -77,7 +83,7 @@ pub fn detect_file_with(path: &Path, options: DetectOptions) -> Result<FileDetec
             Err(e) => ocr_error = Some(format!("{}: {e}", path.display())),
         }
     }
-    Ok(FileDetection {
+    let detection = FileDetection {
         path: path.to_owned(),
         width: luma.width,
         height: luma.height,
@@ -88,7 +94,8 @@ pub fn detect_file_with(path: &Path, options: DetectOptions) -> Result<FileDetec
         detect_millis,
         ocr_millis,
         ocr_error,
-    })
+    };
+    Ok((detection, luma))
 }
 
 #[cfg(feature = "ocr")]

@@ -29,7 +29,7 @@ pub mod phi_match;
 mod tests;
 
 pub use detect::{ACCEPT, Polarity, detect_frame, detect_polarity};
-pub use file::{DetectOptions, FileDetection, detect_file, detect_file_with, detect_frames};
+pub use file::{DetectOptions, FileDetection, detect_file, detect_file_and_pixels, detect_file_with, detect_frames};
 pub use header::{HeaderHints, header_hints};
 pub use luma::{LumaFrames, to_luma};
 pub use phi_match::{PatientPhi, TextClass};

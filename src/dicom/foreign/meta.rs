@@ -67,7 +67,6 @@ pub fn read_foreign_header(path: &Path, kind: ForeignKind) -> Result<InstanceMet
         mtime,
         transfer_syntax: kind.mime().into(),
         sop_class_uid: SECONDARY_CAPTURE.into(),
-        image_type: Vec::new(),
         sop_instance_uid: content_uid(&bytes),
         study_uid: hash_uid(&[b"sumi foreign-image study", folder_bytes]),
         series_uid: hash_uid(&[b"sumi foreign-image series", folder_bytes, series_key.as_bytes()]),
@@ -88,6 +87,7 @@ pub fn read_foreign_header(path: &Path, kind: ForeignKind) -> Result<InstanceMet
         manufacturer: None,
         model_name: None,
         burned_in_annotation: None,
+        image_type: Vec::new(),
         image: Some(ImageMeta {
             rows,
             cols,
