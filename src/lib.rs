@@ -1,6 +1,7 @@
 //! sumi: a medical-image workstation. The core (everything but `render` and `ui`) has no GUI or
 //! GPU dependency and builds with `--no-default-features`.
 
+pub mod annotate;
 pub mod deid;
 pub mod demo;
 pub mod dicom;

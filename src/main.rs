@@ -64,6 +64,70 @@ enum Command {
         paths: Vec<PathBuf>,
         #[arg(long)]
         json: bool,
+        /// Read the boxes with OCR (the tesseract command) and mark text that shows the header's
+        /// PHI.
+        #[arg(long)]
+        ocr: bool,
+    },
+    /// Propose a defacing mask (PS3.15 Clean Recognizable Visual Features) for a head CT/MR:
+    /// decide whether the series is a head with the face in view (with reasons), write the
+    /// removal mask, optionally the defaced volume and a before|after front render, and print JSON.
+    Deface {
+        /// A DICOM series folder (its largest series) or a .nii/.nii.gz file.
+        input: PathBuf,
+        #[arg(long)]
+        out_mask: PathBuf,
+        #[arg(long)]
+        out_volume: Option<PathBuf>,
+        /// PNG: the skin surface from the front, before | after.
+        #[arg(long)]
+        render: Option<PathBuf>,
+        /// Also write sumi's intracranial estimate (what the cut keeps its margin from).
+        #[arg(long)]
+        out_brain: Option<PathBuf>,
+        /// Distance kept from the intracranial estimate (default 10 mm).
+        #[arg(long)]
+        margin_mm: Option<f64>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Device templates of burned-in text boxes: share reviewed layouts between projects.
+    Templates {
+        #[command(subcommand)]
+        what: TemplatesCommand,
+    },
+    /// The project's audit log.
+    Audit {
+        #[command(subcommand)]
+        what: AuditCommand,
+    },
+    /// Clean a PNG, JPEG or TIFF image for release: fill the boxes black and drop all metadata
+    /// (EXIF incl. GPS, XMP, ICC, IPTC, comments, PNG text chunks, TIFF tags, extra TIFF pages).
+    /// Written in its own format (a JPEG without boxes keeps its image bytes; with boxes it is
+    /// re-encoded at quality 95), or as DICOM Secondary Capture with --as-dicom. Prints a JSON
+    /// report of what was removed.
+    CleanImage {
+        /// The source image (never modified).
+        input: PathBuf,
+        /// JSON list of boxes in stored pixels (EXIF orientation not applied), e.g.
+        /// [{"x": 10, "y": 20, "w": 200, "h": 30}]; review-queue boxes work as they are.
+        #[arg(long)]
+        boxes: Option<PathBuf>,
+        /// The output file.
+        #[arg(long)]
+        out: PathBuf,
+        /// Write a DICOM Secondary Capture instead of the image's own format.
+        #[arg(long)]
+        as_dicom: bool,
+        /// Patient's Name for --as-dicom (a pseudonym; empty by default).
+        #[arg(long, default_value = "")]
+        patient_name: String,
+        /// Patient ID for --as-dicom (a pseudonym; empty by default).
+        #[arg(long, default_value = "")]
+        patient_id: String,
+        /// The burned-in text was reviewed: Burned In Annotation NO in --as-dicom output (else YES).
+        #[arg(long)]
+        reviewed: bool,
     },
     /// The key vault: re-identify a pseudonym on a regulator's request (audited).
     Vault {
@@ -110,6 +174,36 @@ enum VaultCommand {
 }
 
 #[derive(Subcommand)]
+enum AuditCommand {
+    /// Recompute the hash chain; print a JSON report and exit non-zero at the first broken row.
+    Verify {
+        #[arg(long)]
+        project: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum TemplatesCommand {
+    /// Write the project's device templates to a JSON file.
+    Export {
+        #[arg(long)]
+        project: PathBuf,
+        #[arg(long)]
+        out: PathBuf,
+        #[arg(long)]
+        user: Option<String>,
+    },
+    /// Add the templates of a file to the project (same device and layout: replaced).
+    Import {
+        file: PathBuf,
+        #[arg(long)]
+        project: PathBuf,
+        #[arg(long)]
+        user: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
 enum BenchCommand {
     /// Load the largest series under DIR into a ready volume (decode + sort + assemble).
     Load {
@@ -119,6 +213,22 @@ enum BenchCommand {
     },
     /// Open DIR in the GUI, print the time to first image and to full load as JSON, and exit.
     Gui { dir: PathBuf },
+    /// 3D frame times (headless): ray cast the largest series under DIR in every mode at WIDTH×HEIGHT.
+    Gui3d {
+        dir: PathBuf,
+        #[arg(long, default_value_t = 800)]
+        width: u32,
+        #[arg(long, default_value_t = 600)]
+        height: u32,
+        #[arg(long, default_value_t = 5)]
+        frames: usize,
+    },
+    /// Time the defacing proposal (load excluded) on a DICOM series folder or NIfTI file.
+    Deface {
+        input: PathBuf,
+        #[arg(long, default_value_t = 5)]
+        runs: usize,
+    },
 }
 
 fn main() -> ExitCode {
@@ -133,10 +243,27 @@ fn main() -> ExitCode {
         Some(Command::Info { paths, json }) => cli::info(&paths, json),
         Some(Command::Bench { what: BenchCommand::Load { dir, json } }) => cli::bench_load(&dir, json),
         Some(Command::Bench { what: BenchCommand::Gui { dir } }) => cli::bench_gui(dir),
+        Some(Command::Bench { what: BenchCommand::Deface { input, runs } }) => cli::bench_deface(&input, runs),
+        Some(Command::Bench { what: BenchCommand::Gui3d { dir, width, height, frames } }) => {
+            cli::bench_gui3d(&dir, [width, height], frames)
+        }
         Some(Command::Demo { out }) => cli::demo(&out),
-        Some(Command::DetectText { paths, json }) => cli::detect_text(&paths, json),
+        Some(Command::Deface { input, out_mask, out_volume, render, out_brain, margin_mm, json }) => {
+            cli::deface(cli::DefaceArgs { input, out_mask, out_volume, render, out_brain, margin_mm, json })
+        }
+        Some(Command::DetectText { paths, json, ocr }) => cli::detect_text(&paths, json, ocr),
+        Some(Command::Audit { what: AuditCommand::Verify { project } }) => cli::audit_verify(&project),
+        Some(Command::Templates { what: TemplatesCommand::Export { project, out, user } }) => {
+            cli::templates_export(&project, &out, user)
+        }
+        Some(Command::Templates { what: TemplatesCommand::Import { file, project, user } }) => {
+            cli::templates_import(&project, &file, user)
+        }
         Some(Command::Vault { what: VaultCommand::Lookup { vault, pseudonym, project, user, reason } }) => {
             cli::vault_lookup(&vault, &pseudonym, project.as_deref(), user, &reason)
+        }
+        Some(Command::CleanImage { input, boxes, out, as_dicom, patient_name, patient_id, reviewed }) => {
+            cli::clean_image(cli::CleanImageArgs { input, boxes, out, as_dicom, patient_name, patient_id, reviewed })
         }
         Some(Command::Deid { mut paths, profile, options, vault, jobs, json }) => {
             let out = paths.pop().expect("clap requires two paths");

@@ -148,3 +148,65 @@ fn bench_load_json_reports_the_fixture_dims_time_and_memory() {
     assert!(r["seconds"].as_f64().unwrap() > 0.0);
     assert!(r["peak_rss_bytes"].as_u64().unwrap() > 0);
 }
+
+#[test]
+fn templates_export_and_import_move_device_templates_between_projects() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b, file) = (dir.path().join("a.sumi"), dir.path().join("b.sumi"), dir.path().join("t.json"));
+    let boxes = [sumi::project::text_review::ReviewBox {
+        x: 1,
+        y: 2,
+        w: 30,
+        h: 10,
+        first_frame: 0,
+        last_frame: 0,
+        score: 1.0,
+        reason: "template".into(),
+        ..Default::default()
+    }];
+    sumi::project::Project::open(&a)
+        .unwrap()
+        .save_device_template("ACME", "Sono", 480, 640, "1.2.840.10008.5.1.4.1.1.6.1", &boxes, "rev")
+        .unwrap();
+    let out = sumi(&["templates", "export", "--project", path_str(&a), "--out", path_str(&file), "--user", "rev"]);
+    assert!(out.status.success(), "stderr: {}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(json_stdout(&out)["templates"], 1);
+    let out = sumi(&["templates", "import", path_str(&file), "--project", path_str(&b), "--user", "rev"]);
+    assert_eq!(json_stdout(&out)["templates"], 1);
+    let got = sumi::project::Project::open(&b).unwrap().device_template(
+        "ACME",
+        "Sono",
+        480,
+        640,
+        "1.2.840.10008.5.1.4.1.1.6.1",
+    );
+    assert_eq!(got.unwrap().unwrap(), boxes);
+
+    // A file that is not a template file: non-zero exit, one line naming it.
+    std::fs::write(dir.path().join("x.json"), "[]").unwrap();
+    let out = sumi(&["templates", "import", path_str(&dir.path().join("x.json")), "--project", path_str(&b)]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("x.json") && err.contains("not a sumi device template file"), "{err}");
+}
+
+#[test]
+fn audit_verify_exits_zero_on_an_intact_log_and_names_the_first_broken_row() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("p.sumi");
+    let mut p = sumi::project::Project::open(&file).unwrap();
+    p.set_setting("face_mask", "eye-band", "rev").unwrap();
+    p.set_setting("face_mask", "whole-face", "rev").unwrap();
+    let out = sumi(&["audit", "verify", "--project", path_str(&file)]);
+    assert!(out.status.success(), "stderr: {}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(json_stdout(&out)["rows"], 2);
+    p.conn
+        .execute_batch("DROP TRIGGER audit_log_no_update; UPDATE audit_log SET details = '{}' WHERE id = 1;")
+        .unwrap();
+    let out = sumi(&["audit", "verify", "--project", path_str(&file)]);
+    assert!(!out.status.success());
+    assert_eq!(json_stdout(&out)["first_broken"], 1);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("broken at row 1"));
+    let missing = sumi(&["audit", "verify", "--project", path_str(&dir.path().join("none.sumi"))]);
+    assert!(!missing.status.success(), "a missing project is not created by verify");
+}

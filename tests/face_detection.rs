@@ -79,25 +79,13 @@ fn load_luma(path: &Path) -> (usize, usize, Vec<u8>) {
             .map(|p| ((77 * u32::from(p[0]) + 150 * u32::from(p[1]) + 29 * u32::from(p[2]) + 128) >> 8) as u8)
             .collect()
     };
-    if path.extension().is_some_and(|e| e == "png") {
-        let img = image::open(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-        let (w, h) = (img.width() as usize, img.height() as usize);
-        let px = match img {
-            image::DynamicImage::ImageLuma8(g) => g.into_raw(),
-            other => luma(&other.to_rgb8()),
-        };
-        return (w, h, px);
-    }
-    let file = std::fs::File::open(path).unwrap();
-    let mut decoder = jpeg_decoder::Decoder::new(std::io::BufReader::new(file));
-    let px = decoder.decode().unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let info = decoder.info().unwrap();
-    let px = match info.pixel_format {
-        jpeg_decoder::PixelFormat::L8 => px,
-        jpeg_decoder::PixelFormat::RGB24 => luma(&px),
-        other => panic!("{}: unexpected JPEG pixel format {other:?}", path.display()),
+    let img = image::open(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let (w, h) = (img.width() as usize, img.height() as usize);
+    let px = match img {
+        image::DynamicImage::ImageLuma8(g) => g.into_raw(),
+        other => luma(&other.to_rgb8()),
     };
-    (usize::from(info.width), usize::from(info.height), px)
+    (w, h, px)
 }
 
 fn area(b: [u32; 4]) -> f64 {

@@ -14,10 +14,10 @@ use dicom_dictionary_std::{tags, uids};
 use dicom_object::InMemDicomObject;
 use dicom_object::meta::FileMetaTableBuilder;
 use sumi::deid::nontext::{EYE_BAND_REASON, SLIDE_LABEL_REASON, VL_PHOTO_SOP_CLASS, WHOLE_FACE_REASON, WSI_SOP_CLASS};
-use sumi::deid::text_queue::propose_for_project;
+use sumi::deid::text_queue::{ProposeOptions, propose_for_project};
 use sumi::dicom::scan_paths;
-use sumi::project::text_review::{FaceMask, QueueItem, ReviewBox, risk};
-use sumi::project::{Project, ProjectError, audit_events, import_scan};
+use sumi::project::text_review::{QueueItem, ReviewBox, risk};
+use sumi::project::{FaceMask, Project, ProjectError, audit_events, import_scan};
 
 fn sample(rel: &str) -> PathBuf {
     let dir = std::env::var_os("SUMI_SAMPLE_DATA")
@@ -107,10 +107,10 @@ fn write_png_photo(path: &Path, png: &Path, uid: &str) {
 /// A VL Photographic image holding the JPEG file itself (JPEG Baseline, as cameras store it).
 fn write_jpeg_photo(path: &Path, jpeg: &Path, uid: &str) {
     let bytes = std::fs::read(jpeg).unwrap();
-    let mut d = jpeg_decoder::Decoder::new(&bytes[..]);
-    d.read_info().unwrap_or_else(|e| panic!("{}: {e}", jpeg.display()));
-    let info = d.info().unwrap();
-    let mut e = header(VL_PHOTO_SOP_CLASS, uid, "XC", &["ORIGINAL", "PRIMARY"], info.height, info.width);
+    let (cols, rows) = image::ImageReader::with_format(std::io::Cursor::new(&bytes), image::ImageFormat::Jpeg)
+        .into_dimensions()
+        .unwrap_or_else(|e| panic!("{}: {e}", jpeg.display()));
+    let mut e = header(VL_PHOTO_SOP_CLASS, uid, "XC", &["ORIGINAL", "PRIMARY"], rows as u16, cols as u16);
     e.push(text(tags::PHOTOMETRIC_INTERPRETATION, VR::CS, "YBR_FULL_422"));
     let mut fragment = bytes;
     fragment.resize(fragment.len().next_multiple_of(2), 0);
@@ -137,7 +137,7 @@ fn queue(dir: &Path, mask: Option<FaceMask>) -> (Project, Vec<QueueItem>) {
     if let Some(mask) = mask {
         project.set_face_mask(mask, "lead").unwrap();
     }
-    let summary = propose_for_project(&mut project, &scan.instances).unwrap();
+    let summary = propose_for_project(&mut project, &scan.instances, ProposeOptions::default()).unwrap();
     assert!(summary.failed.is_empty(), "{:?}", summary.failed);
     let items = project.text_review_queue().unwrap();
     (project, items)
@@ -208,7 +208,10 @@ fn an_unknown_face_mask_setting_is_an_error_naming_the_project_key_and_value() {
     assert!(matches!(err, ProjectError::BadSetting { .. }));
     let msg = err.to_string();
     assert!(msg.contains("p.sumi") && msg.contains(FaceMask::KEY) && msg.contains("blur"), "{msg}");
-    assert!(propose_for_project(&mut project, &[]).is_err(), "no proposals under an unreadable setting");
+    assert!(
+        propose_for_project(&mut project, &[], ProposeOptions::default()).is_err(),
+        "no proposals under an unreadable setting"
+    );
 }
 
 #[test]

@@ -62,7 +62,7 @@ fn import_counts_patients_studies_series_and_instances() {
     assert_eq!((summary.patients, summary.studies, summary.series), (f.patients, f.studies, f.series));
     assert_eq!(counts(&project), [f.patients, f.studies, f.series, f.instances, 3].map(|n| n as i64));
     assert_eq!(project.integrity_check().unwrap(), "ok");
-    assert_eq!(project.schema_version().unwrap(), 3);
+    assert_eq!(project.schema_version().unwrap(), 5);
 }
 
 #[test]
@@ -87,7 +87,7 @@ fn reopening_the_project_keeps_rows_and_schema_version() {
     let before = counts(&project);
     drop(project);
     let mut project = Project::open(&s.db).unwrap();
-    assert_eq!(project.schema_version().unwrap(), 3);
+    assert_eq!(project.schema_version().unwrap(), 5);
     assert_eq!(counts(&project), before);
     assert_eq!(import(&mut project, &s.source, "bob").new_instances, 0);
 }
@@ -246,4 +246,76 @@ fn a_setting_change_is_stored_and_audited_with_old_and_new_values() {
     );
     assert_eq!(last.details["old"], "jp-pseudonymized");
     assert_eq!(last.details["new"], "kr-3d-head");
+}
+
+mod audit_chain {
+    use sumi::project::{Project, append_audit, verify_audit_chain};
+
+    fn project_with_events(dir: &std::path::Path) -> Project {
+        let mut p = Project::open(&dir.join("a.sumi")).unwrap();
+        for k in 0..5 {
+            let tx = p.conn.transaction().unwrap();
+            append_audit(&tx, "rev", "text-review", Some(&format!("1.2.{k}")), &serde_json::json!({ "k": k })).unwrap();
+            tx.commit().unwrap();
+        }
+        p
+    }
+
+    fn without_triggers(p: &Project, sql: &str) {
+        p.conn
+            .execute_batch(&format!("DROP TRIGGER audit_log_no_update; DROP TRIGGER audit_log_no_delete; {sql}"))
+            .unwrap();
+    }
+
+    #[test]
+    fn an_untouched_audit_log_verifies_and_its_head_changes_with_each_row() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = project_with_events(dir.path());
+        let r = verify_audit_chain(&p.conn).unwrap();
+        assert_eq!((r.rows, r.first_broken), (5, None));
+        let tx = p.conn.unchecked_transaction().unwrap();
+        append_audit(&tx, "rev", "x", None, &serde_json::json!({})).unwrap();
+        tx.commit().unwrap();
+        assert_ne!(verify_audit_chain(&p.conn).unwrap().head, r.head);
+    }
+
+    #[test]
+    fn hashes_cannot_be_rewritten_through_sql() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = project_with_events(dir.path());
+        assert!(p.conn.execute("UPDATE audit_log SET hash = 'x' WHERE id = 2", []).is_err());
+        assert!(p.conn.execute("UPDATE audit_log SET hash = NULL WHERE id = 2", []).is_err());
+        assert!(p.conn.execute("DELETE FROM audit_log WHERE id = 2", []).is_err());
+    }
+
+    #[test]
+    fn an_edited_row_is_reported_as_the_first_broken_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = project_with_events(dir.path());
+        without_triggers(&p, "UPDATE audit_log SET actor = 'someone-else' WHERE id = 3;");
+        let r = verify_audit_chain(&p.conn).unwrap();
+        assert_eq!(r.first_broken, Some(3), "{r:?}");
+    }
+
+    #[test]
+    fn a_deleted_row_is_reported() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = project_with_events(dir.path());
+        without_triggers(&p, "DELETE FROM audit_log WHERE id = 4;");
+        let r = verify_audit_chain(&p.conn).unwrap();
+        assert_eq!(r.first_broken, Some(5));
+        assert!(r.reason.unwrap().contains("row 4 is missing"));
+    }
+
+    #[test]
+    fn rows_from_before_the_chain_are_sealed_in_order_when_the_project_opens() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = project_with_events(dir.path());
+        // As a project written by an older sumi: no hashes.
+        without_triggers(&p, "UPDATE audit_log SET hash = NULL;");
+        drop(p);
+        let p = Project::open(&dir.path().join("a.sumi")).unwrap();
+        let r = verify_audit_chain(&p.conn).unwrap();
+        assert_eq!((r.rows, r.first_broken), (5, None));
+    }
 }

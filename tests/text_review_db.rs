@@ -6,7 +6,17 @@ use sumi::project::text_review::{ReviewBox, ReviewStatus, risk};
 use sumi::project::{Project, audit_events, import_scan};
 
 fn b(x: u32, reason: &str) -> ReviewBox {
-    ReviewBox { x, y: 4, w: 120, h: 14, first_frame: 0, last_frame: 0, score: 0.9, reason: reason.into() }
+    ReviewBox {
+        x,
+        y: 4,
+        w: 120,
+        h: 14,
+        first_frame: 0,
+        last_frame: 0,
+        score: 0.9,
+        reason: reason.into(),
+        ..Default::default()
+    }
 }
 
 fn project_with_demo(dir: &std::path::Path) -> (Project, Vec<String>) {
@@ -76,4 +86,90 @@ fn proposing_for_an_unknown_instance_is_an_error() {
     let dir = tempfile::tempdir().unwrap();
     let (mut project, _) = project_with_demo(dir.path());
     assert!(project.propose_text_boxes("1.2.3.nope", &[b(0, "x")], risk::TEXT).is_err());
+}
+
+#[test]
+fn device_templates_travel_between_projects_through_a_template_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut a, _) = project_with_demo(dir.path());
+    let us_class = "1.2.840.10008.5.1.4.1.1.6.1";
+    a.save_device_template("ACME", "Sono 5", 480, 640, us_class, &[b(0, "template"), b(200, "template")], "rev-a")
+        .unwrap();
+    a.save_device_template("ACME", "Sono 7", 600, 800, us_class, &[b(50, "template")], "rev-a").unwrap();
+    let file = dir.path().join("site-templates.json");
+    assert_eq!(a.export_device_templates(&file, "rev-a").unwrap(), 2);
+
+    let other = tempfile::tempdir().unwrap();
+    let mut b_project = Project::open(&other.path().join("b.sumi")).unwrap();
+    assert_eq!(b_project.import_device_templates(&file, "rev-b").unwrap(), 2);
+    assert_eq!(b_project.device_templates().unwrap(), a.device_templates().unwrap());
+    assert_eq!(b_project.device_template("ACME", "Sono 5", 480, 640, us_class).unwrap().unwrap().len(), 2);
+    let actions: Vec<String> = audit_events(&b_project.conn).unwrap().into_iter().map(|e| e.action).collect();
+    assert!(actions.contains(&"import-device-templates".to_string()));
+    assert!(audit_events(&a.conn).unwrap().iter().any(|e| e.action == "export-device-templates"));
+}
+
+#[test]
+fn a_broken_or_foreign_template_file_is_refused_with_its_name_and_changes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut project, _) = project_with_demo(dir.path());
+    let junk = dir.path().join("junk.json");
+    std::fs::write(
+        &junk,
+        b"{\"format\": \"something-else\", \"version\": 1, \"exported_at\": \"\", \"templates\": []}",
+    )
+    .unwrap();
+    let e = project.import_device_templates(&junk, "rev").unwrap_err().to_string();
+    assert!(e.contains("junk.json") && e.contains("something-else"), "{e}");
+    let truncated = dir.path().join("cut.json");
+    std::fs::write(&truncated, b"{\"format\": \"sumi-device-templates\", \"vers").unwrap();
+    let e = project.import_device_templates(&truncated, "rev").unwrap_err().to_string();
+    assert!(e.contains("cut.json"), "{e}");
+    // A box outside its image layout: the whole file is refused.
+    let outside = dir.path().join("outside.json");
+    let json = serde_json::json!({"format": "sumi-device-templates", "version": 1, "exported_at": "", "templates": [
+        {"manufacturer": "M", "model": "A", "rows": 100, "cols": 200, "sop_class": "1.2", "created_by": "x",
+         "created_at": "", "boxes": [b(0, "t")]},
+        {"manufacturer": "M", "model": "B", "rows": 10, "cols": 10, "sop_class": "1.2", "created_by": "x",
+         "created_at": "", "boxes": [b(0, "t")]}]});
+    std::fs::write(&outside, json.to_string()).unwrap();
+    let e = project.import_device_templates(&outside, "rev").unwrap_err().to_string();
+    assert!(e.contains("outside the image") && e.contains("M|B|10x10"), "{e}");
+    assert!(project.device_templates().unwrap().is_empty(), "nothing imported from a refused file");
+}
+
+#[test]
+fn applying_boxes_to_the_series_adds_them_to_every_unapproved_image_of_the_same_size() {
+    let dir = tempfile::tempdir().unwrap();
+    let demo = sumi::demo::ensure_demo_study(dir.path()).unwrap();
+    let scan = scan_paths(&[demo], &|_, _| {});
+    let mut project = Project::open(&dir.path().join("p.sumi")).unwrap();
+    import_scan(&mut project, &scan, "importer", &[]).unwrap();
+    // The largest series of single-frame images of one size (the demo CT).
+    let mut by_series = std::collections::BTreeMap::<String, Vec<&sumi::dicom::InstanceMeta>>::new();
+    for m in scan.instances.iter().filter(|m| m.image.is_some()) {
+        by_series.entry(m.series_uid.clone()).or_default().push(m);
+    }
+    let series = by_series.into_values().max_by_key(Vec::len).unwrap();
+    assert!(series.len() >= 4);
+    let uids: Vec<&str> = series.iter().map(|m| m.sop_instance_uid.as_str()).collect();
+    project.propose_text_boxes(uids[1], &[b(10, "text")], risk::TEXT).unwrap();
+    project.propose_text_boxes(uids[2], &[], risk::NONE).unwrap();
+    project.decide_text_review(uids[2], ReviewStatus::Approved, &[], "rev", None).unwrap();
+
+    let overlay = ReviewBox { last_frame: 5, ..b(300, "reviewer") };
+    let changed = project.apply_boxes_to_series(uids[0], std::slice::from_ref(&overlay), "rev").unwrap();
+    assert_eq!(changed, series.len() - 2, "all but the source and the approved image");
+    let queue = project.text_review_queue().unwrap();
+    let item = |uid: &str| queue.iter().find(|q| q.sop_instance_uid == uid).unwrap().clone();
+    let with_overlay = item(uids[1]);
+    assert_eq!(with_overlay.boxes.len(), 2, "kept its own box and gained the overlay");
+    assert_eq!(with_overlay.boxes[1].last_frame, 0, "frames clipped to a single-frame image");
+    assert!(item(uids[2]).boxes.is_empty(), "an approved decision is never changed");
+    assert_eq!(item(uids[3]).status, ReviewStatus::Pending, "images not yet queued are queued");
+    assert_eq!(item(uids[3]).boxes.len(), 1);
+    // Applying twice adds nothing new.
+    assert_eq!(project.apply_boxes_to_series(uids[0], &[overlay], "rev").unwrap(), 0);
+    let event = audit_events(&project.conn).unwrap().into_iter().rfind(|e| e.action == "text-review-apply-series");
+    assert_eq!(event.unwrap().object.as_deref(), Some(uids[0]));
 }

@@ -8,6 +8,8 @@ use eframe::egui;
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use sumi::ui::{Layout, SumiApp};
+use sumi::volume::raycast::RenderMode;
+use sumi::volume::transfer::TfPreset;
 
 fn wgpu_setup() -> sumi::render::egui_wgpu::WgpuSetup {
     let mut setup = egui_kittest::wgpu::default_wgpu_setup();
@@ -304,4 +306,140 @@ fn review_queue_detects_text_and_enter_approves_with_an_audit_event() {
         db.text_review_queue().unwrap().into_iter().find(|q| q.sop_instance_uid == first.sop_instance_uid).unwrap();
     assert_eq!(decided.status, sumi::project::text_review::ReviewStatus::Approved);
     assert!(sumi::project::audit_events(&db.conn).unwrap().iter().any(|e| e.action == "text-review"));
+    drop(db);
+
+    // Approving boxes offers to keep them as the device's template; accepting saves it.
+    assert!(harness.state().review.template_offer.is_some(), "approving boxes offers a device template");
+    harness.get_all_by_label("Save as device template").last().unwrap().click();
+    harness.run_steps(2);
+    assert!(harness.state().review.template_offer.is_none());
+    let m = sumi::dicom::scan::read_header(std::path::Path::new(&first.path)).unwrap();
+    let image = m.image.as_ref().unwrap();
+    let db = sumi::project::Project::open(&project).unwrap();
+    let maker = (m.manufacturer.as_deref().unwrap_or(""), m.model_name.as_deref().unwrap_or(""));
+    let template = db.device_template(maker.0, maker.1, image.rows, image.cols, &m.sop_class_uid).unwrap();
+    assert_eq!(template.unwrap(), decided.boxes, "the approved boxes became the template");
+}
+
+#[test]
+fn photos_open_in_the_viewer_the_review_queue_and_the_tags_panel_lists_their_metadata() {
+    use image::ImageEncoder;
+    use sumi::dicom::ForeignKind;
+    let data = tempfile::tempdir().unwrap();
+    let photos = data.path().join("photos");
+    std::fs::create_dir_all(&photos).unwrap();
+    // A camera-like JPEG with an (empty) EXIF block, written by the image crate.
+    let rgb = image::RgbImage::from_fn(96, 64, |x, y| image::Rgb([(x * 2) as u8, (y * 3) as u8, 128]));
+    let mut jpeg = Vec::new();
+    let mut encoder = image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 90);
+    encoder.set_exif_metadata(b"MM\0*\0\0\0\x08\0\0\0\0\0\0".to_vec()).unwrap();
+    encoder.write_image(rgb.as_raw(), 96, 64, image::ExtendedColorType::Rgb8).unwrap();
+    std::fs::write(photos.join("photo.jpg"), &jpeg).unwrap();
+    let project = data.path().join("photos.sumi");
+    let mut harness =
+        Harness::builder().with_size(egui::vec2(1500.0, 900.0)).wgpu_setup(wgpu_setup()).build_eframe(|cc| {
+            let mut app = SumiApp::new(cc);
+            app.show_tags = true;
+            app.show_deid = true;
+            app.open_project(project.clone());
+            app.open_paths(vec![photos.clone()]);
+            app
+        });
+    step_until(&mut harness, "the photo to load", |app| app.viewer.loaded.as_ref().is_some_and(|l| l.volume.is_some()));
+    harness.run_steps(3);
+    let app = harness.state();
+    let loaded = app.viewer.loaded.as_ref().unwrap();
+    assert_eq!(loaded.plan.modality, "XC");
+    assert_eq!(loaded.plan.geometry.dims, [96, 64, 1], "a 2D image without patient geometry");
+    let (kind, items) = app.tags.foreign.as_ref().expect("the tags panel shows the image's metadata");
+    assert_eq!(*kind, ForeignKind::Jpeg);
+    assert!(items.iter().any(|i| i.starts_with("EXIF")), "{items:?}");
+    assert_eq!(app.deid.foreign, Some(ForeignKind::Jpeg), "the de-identification panel explains, not errors");
+    assert_eq!(app.last_import.as_ref().map(|s| s.instances), Some(1), "indexed into the project");
+
+    // The review queue takes the photo (XC is always reviewed) and opens it in the viewer.
+    harness.state_mut().set_review(true);
+    harness.run_steps(2);
+    harness.get_by_label("Find text in the project").click();
+    step_until(&mut harness, "the review queue", |app| !app.review.queue.is_empty());
+    step_until(&mut harness, "the queued photo to load", |app| {
+        app.viewer.loaded.as_ref().is_some_and(|l| l.volume.is_some())
+    });
+    let app = harness.state();
+    assert_eq!(app.review.queue.len(), 1);
+    assert!(app.review.current().unwrap().path.ends_with("photo.jpg"));
+    assert!(app.problems.items.is_empty(), "no problem reported: {:?}", app.problems.items);
+}
+
+#[test]
+fn view3d_shows_the_demo_head_and_a_left_drag_rotates_the_camera() {
+    let data = tempfile::tempdir().unwrap();
+    let demo = sumi::demo::ensure_demo_study(data.path()).unwrap();
+    let mut harness =
+        Harness::builder().with_size(egui::vec2(1200.0, 800.0)).wgpu_setup(wgpu_setup()).build_eframe(|cc| {
+            let mut app = SumiApp::new(cc);
+            app.open_paths(vec![demo.clone()]);
+            app
+        });
+    step_until(&mut harness, "the CT to load", |app| app.viewer.loaded.as_ref().is_some_and(|l| l.volume.is_some()));
+    harness.get_by_label("3D").click();
+    harness.run_steps(3);
+    let app = harness.state();
+    assert_eq!(app.viewer.layout, Layout::ThreeD);
+    let (vp, rect) = app.viewer.viewport_rects[0];
+    assert!(app.viewer.is_3d(vp), "the 3D layout shows the 3D viewport");
+    let before = app.viewer.view3d.camera.clone().expect("the camera is set on the first frame");
+    let _ = std::fs::create_dir_all("target/screens");
+    let img = harness.render().expect("render");
+    let _ = img.save("target/screens/view3d_skin.png");
+    // The anterior skin surface: the middle of the face is lit and skin-coloured, the corner is air.
+    let px = |p: egui::Pos2| img.get_pixel(p.x as u32, p.y as u32).0;
+    let face = px(rect.center());
+    assert!(face[0] > 90 && face[0] > face[2], "face at the centre: {face:?}");
+    assert_eq!(&px(rect.min + egui::vec2(20.0, 40.0))[..3], &[0, 0, 0], "air in the corner");
+
+    // Left-drag rotates (the object follows the mouse), at reduced quality until still.
+    let p = rect.center();
+    harness.event(egui::Event::PointerMoved(p));
+    harness.event(egui::Event::PointerButton {
+        pos: p,
+        button: egui::PointerButton::Primary,
+        pressed: true,
+        modifiers: egui::Modifiers::NONE,
+    });
+    harness.step();
+    for i in 1..=10 {
+        harness.event(egui::Event::PointerMoved(p + egui::vec2(8.0 * i as f32, 0.0)));
+        harness.step();
+    }
+    harness.event(egui::Event::PointerButton {
+        pos: p + egui::vec2(80.0, 0.0),
+        button: egui::PointerButton::Primary,
+        pressed: false,
+        modifiers: egui::Modifiers::NONE,
+    });
+    harness.run_steps(2);
+    let after = harness.state().viewer.view3d.camera.clone().unwrap();
+    assert!((after.orient.matrix() - before.orient.matrix()).norm() > 0.3, "the drag turned the camera");
+    assert!(after.forward().x > 0.3, "dragging right turns the patient's right side to the viewer");
+
+    // Standard view buttons, then bone volume rendering.
+    harness.get_by_label("S").click();
+    harness.run_steps(2);
+    let sup = harness.state().viewer.view3d.camera.clone().unwrap();
+    assert!((sup.forward().z + 1.0).abs() < 1e-9, "superior view looks down");
+    harness.get_by_label("A").click();
+    {
+        let s = &mut harness.state_mut().viewer.view3d;
+        s.mode = RenderMode::Dvr;
+        s.preset = TfPreset::CtBone;
+    }
+    harness.run_steps(3);
+    let s = &harness.state().viewer.view3d;
+    assert_eq!((s.mode, s.preset), (RenderMode::Dvr, TfPreset::CtBone));
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    harness.run_steps(2);
+    if let Ok(img) = harness.render() {
+        let _ = img.save("target/screens/view3d_bone.png");
+    }
 }

@@ -1,11 +1,12 @@
-//! `sumi detect-text`: proposes burned-in text boxes per file and frame (see `sumi::deid::text`).
+//! `sumi detect-text`: proposes burned-in text boxes per file and frame (see `sumi::deid::text`),
+//! with `--ocr` the text read in each box and whether it shows the header's PHI.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use rayon::prelude::*;
 use serde_json::json;
-use sumi::deid::text::{FileDetection, detect_file};
+use sumi::deid::text::{DetectOptions, FileDetection, detect_file_with, ocr_ready};
 
 use super::CliResult;
 
@@ -34,9 +35,17 @@ fn to_json(d: &FileDetection) -> serde_json::Value {
     let boxes: Vec<_> = d
         .boxes
         .iter()
-        .map(|b| json!({"box": [b.x, b.y, b.w, b.h], "frames": [b.frames.0, b.frames.1], "score": b.score, "reason": b.reason}))
+        .map(|b| {
+            let mut j = json!({"box": [b.x, b.y, b.w, b.h], "frames": [b.frames.0, b.frames.1], "score": b.score, "reason": b.reason});
+            if let Some(class) = b.class {
+                j["ocr_text"] = json!(b.ocr_text);
+                j["class"] = json!(class.kind());
+                j["phi_field"] = json!(class.phi_field());
+            }
+            j
+        })
         .collect();
-    json!({
+    let mut j = json!({
         "path": d.path,
         "width": d.width,
         "height": d.height,
@@ -46,7 +55,12 @@ fn to_json(d: &FileDetection) -> serde_json::Value {
         "boxes": boxes,
         "millis": d.millis,
         "detect_millis_per_frame": d.detect_millis / f64::from(d.frames.max(1)),
-    })
+    });
+    if let Some(ms) = d.ocr_millis {
+        j["ocr_millis"] = json!(ms);
+        j["ocr_millis_per_box"] = json!(ms / d.boxes.len().max(1) as f64);
+    }
+    j
 }
 
 fn print_text(d: &FileDetection) {
@@ -55,8 +69,9 @@ fn print_text(d: &FileDetection) {
         Some(false) => ", header says burned-in annotation: NO",
         None => "",
     };
+    let ocr = d.ocr_millis.map(|ms| format!(", OCR {ms:.0} ms")).unwrap_or_default();
     println!(
-        "{}: {}×{}, {} frame(s), {} box(es), {:.1} ms ({:.1} ms/frame detection){hint}",
+        "{}: {}×{}, {} frame(s), {} box(es), {:.1} ms ({:.1} ms/frame detection){ocr}{hint}",
         d.path.display(),
         d.width,
         d.height,
@@ -71,18 +86,37 @@ fn print_text(d: &FileDetection) {
         } else {
             format!("{}–{}", b.frames.0, b.frames.1)
         };
-        println!("  frames {frames:<7} [{}, {}, {}, {}] score {:.2}: {}", b.x, b.y, b.w, b.h, b.score, b.reason);
+        let read = b.ocr_text.as_ref().map(|t| format!(" — read {t:?}")).unwrap_or_default();
+        println!("  frames {frames:<7} [{}, {}, {}, {}] score {:.2}: {}{read}", b.x, b.y, b.w, b.h, b.score, b.reason);
     }
 }
 
-pub fn detect_text(paths: &[PathBuf], json_out: bool) -> CliResult {
+pub fn detect_text(paths: &[PathBuf], json_out: bool, ocr: bool) -> CliResult {
     let files = expand(paths);
+    let mut ok = true;
+    // One line when OCR cannot run at all, not one per file; detection goes on without it.
+    let ocr = ocr
+        && match ocr_ready() {
+            Ok(()) => true,
+            Err(e) => {
+                eprintln!("sumi: {e}; boxes are reported without OCR");
+                ok = false;
+                false
+            }
+        };
+    let options = DetectOptions { ocr };
     let results: Vec<(&Path, Result<FileDetection, String>)> =
-        files.par_iter().map(|f| (f.as_path(), detect_file(f).map_err(|e| e.to_string()))).collect();
+        files.par_iter().map(|f| (f.as_path(), detect_file_with(f, options).map_err(|e| e.to_string()))).collect();
     let mut found = Vec::new();
     for (path, r) in results {
         match r {
-            Ok(d) => found.push(d),
+            Ok(d) => {
+                if let Some(e) = &d.ocr_error {
+                    eprintln!("sumi: OCR failed for {e}");
+                    ok = false;
+                }
+                found.push(d);
+            }
             Err(e) if e.contains(&path.display().to_string()) => eprintln!("sumi: skipped {e}"),
             Err(e) => eprintln!("sumi: skipped {}: {e}", path.display()),
         }
@@ -92,5 +126,5 @@ pub fn detect_text(paths: &[PathBuf], json_out: bool) -> CliResult {
     } else {
         found.iter().for_each(print_text);
     }
-    Ok(if found.is_empty() { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+    Ok(if found.is_empty() || !ok { ExitCode::FAILURE } else { ExitCode::SUCCESS })
 }

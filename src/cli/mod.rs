@@ -1,6 +1,8 @@
 //! Subcommand implementations. Each prints its result to stdout (JSON where asked) and returns
 //! the exit code; errors are one line each.
 
+mod clean_image;
+mod deface;
 mod deid;
 mod detect_text;
 mod info;
@@ -15,6 +17,8 @@ use sumi::volume::{load_volume, plan_series};
 
 pub type CliResult = Result<ExitCode, Box<dyn std::error::Error>>;
 
+pub use clean_image::{CleanImageArgs, clean_image};
+pub use deface::{DefaceArgs, bench_deface, deface};
 pub use deid::{DeidArgs, deid, vault_lookup};
 pub use detect_text::detect_text;
 pub use info::info;
@@ -57,6 +61,32 @@ pub fn import(paths: &[PathBuf], project_path: &Path, user: Option<String>) -> C
     Ok(if summary.instances == 0 { ExitCode::FAILURE } else { ExitCode::SUCCESS })
 }
 
+pub fn audit_verify(project: &Path) -> CliResult {
+    if !project.is_file() {
+        return Err(format!("{}: no such project file", project.display()).into());
+    }
+    let p = Project::open(project)?;
+    let report = sumi::project::verify_audit_chain(&p.conn).map_err(|e| p.err(e))?;
+    println!("{}", serde_json::to_string_pretty(&report)?);
+    if let (Some(id), Some(reason)) = (report.first_broken, &report.reason) {
+        eprintln!("sumi: {}: audit log broken at row {id}: {reason}", project.display());
+        return Ok(ExitCode::FAILURE);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn templates_export(project: &Path, out: &Path, user: Option<String>) -> CliResult {
+    let n = Project::open(project)?.export_device_templates(out, &user.unwrap_or_else(default_actor))?;
+    println!("{}", serde_json::json!({"templates": n, "file": out}));
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn templates_import(project: &Path, file: &Path, user: Option<String>) -> CliResult {
+    let n = Project::open(project)?.import_device_templates(file, &user.unwrap_or_else(default_actor))?;
+    println!("{}", serde_json::json!({"templates": n, "file": file}));
+    Ok(ExitCode::SUCCESS)
+}
+
 pub fn demo(out: &Path) -> CliResult {
     let summary = sumi::demo::write_demo_study(out)?;
     println!("{}", serde_json::json!({"dir": summary.dir, "files": summary.files, "series": summary.series}));
@@ -69,6 +99,30 @@ fn peak_rss_bytes() -> Option<u64> {
     let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
     let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
     Some(kb * 1024)
+}
+
+pub fn bench_gui3d(dir: &Path, size: [u32; 2], frames: usize) -> CliResult {
+    #[cfg(feature = "gui")]
+    {
+        let scan = scan_paths(&[dir.to_path_buf()], &|_, _| {});
+        let tree = group_instances(&scan.instances);
+        let largest = tree
+            .iter()
+            .flat_map(|p| &p.studies)
+            .flat_map(|s| &s.series)
+            .max_by_key(|s| s.frames)
+            .ok_or_else(|| format!("{}: no readable DICOM series", dir.display()))?;
+        let metas: Vec<_> = largest.instances.iter().map(|&i| &scan.instances[i]).collect();
+        let volume = load_volume(&plan_series(&metas)?, None)?;
+        let report = sumi::render::bench3d::run(&volume, size, frames.max(1))?;
+        println!("{}", serde_json::to_string_pretty(&report)?);
+        Ok(ExitCode::SUCCESS)
+    }
+    #[cfg(not(feature = "gui"))]
+    {
+        let _ = (dir, size, frames);
+        Err("this sumi was built without the GUI (feature `gui`)".into())
+    }
 }
 
 pub fn bench_load(dir: &Path, json: bool) -> CliResult {

@@ -1,10 +1,13 @@
 //! Header de-identification: PS3.15 Annex E profiles (and the Japanese/Korean guideline
-//! profiles) as data, the key vault, and the engine that applies them to data sets and files.
+//! profiles) as data, the key vault, and the engine that applies them to data sets and files;
+//! burned-in text review and pixel cleaning, for DICOM and for PNG/JPEG/TIFF images (`foreign`).
 
 pub mod action;
+pub mod deface;
 pub mod engine;
 pub mod face;
 pub mod files;
+pub mod foreign;
 pub mod iod;
 pub mod nontext;
 pub mod options;

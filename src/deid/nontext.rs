@@ -3,7 +3,8 @@
 //! whole-slide label or overview image is masked whole, since it shows the slide's paper label.
 
 use crate::dicom::InstanceMeta;
-use crate::project::text_review::{FaceMask, ReviewBox};
+use crate::project::FaceMask;
+use crate::project::text_review::ReviewBox;
 
 use super::face::{Face, Region, detect_faces, eye_band, whole_face};
 use super::text::{Luma, LumaFrames};
@@ -48,6 +49,7 @@ pub fn slide_label_mask(m: &InstanceMeta) -> Option<ReviewBox> {
         last_frame: image.frames.saturating_sub(1),
         score: 1.0,
         reason: SLIDE_LABEL_REASON.into(),
+        ..ReviewBox::default()
     })
 }
 
@@ -66,7 +68,17 @@ fn face_box(face: &Face, mask: FaceMask, width: u32, height: u32) -> ReviewBox {
         FaceMask::EyeBand => (eye_band(face, width, height), EYE_BAND_REASON),
         FaceMask::WholeFace => (whole_face(face, width, height), WHOLE_FACE_REASON),
     };
-    ReviewBox { x, y, w, h, first_frame: 0, last_frame: 0, score: face.confidence, reason: reason.into() }
+    ReviewBox {
+        x,
+        y,
+        w,
+        h,
+        first_frame: 0,
+        last_frame: 0,
+        score: face.confidence,
+        reason: reason.into(),
+        ..ReviewBox::default()
+    }
 }
 
 #[cfg(test)]

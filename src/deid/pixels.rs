@@ -93,7 +93,7 @@ pub fn clean_pixels(obj: &mut DefaultDicomObject, boxes: &[PixelBox]) -> Result<
         let what = format!("High Bit {high_bit} with Bits Stored {}", image.bits_stored);
         return Err(CleanError::Unsupported { file, what });
     }
-    let regions = clip(boxes, &image, &file)?;
+    let regions = clip(boxes, (image.cols, image.rows, image.frames), &file)?;
     let report = if encapsulated {
         clean_encapsulated(obj, &image, &regions, &file)?
     } else {
@@ -193,14 +193,19 @@ fn clean_encapsulated(
 }
 
 /// A box clipped to the image, as half-open pixel ranges and an inclusive frame range.
-struct Region {
-    x: (usize, usize),
-    y: (usize, usize),
-    frames: (usize, usize),
+pub(crate) struct Region {
+    pub x: (usize, usize),
+    pub y: (usize, usize),
+    pub frames: (usize, usize),
 }
 
-fn clip(boxes: &[PixelBox], image: &ImageMeta, file: &str) -> Result<Vec<Region>, CleanError> {
-    let (cols, rows, frames) = (image.cols, image.rows, image.frames);
+/// Clips `boxes` to an image of `(cols, rows, frames)`; a box that misses it is an error (a
+/// reviewer's box that fills nothing is a mistake to report, not to skip).
+pub(crate) fn clip(
+    boxes: &[PixelBox],
+    (cols, rows, frames): (u32, u32, u32),
+    file: &str,
+) -> Result<Vec<Region>, CleanError> {
     let mut regions = Vec::with_capacity(boxes.len());
     for (index, b) in boxes.iter().enumerate() {
         let overlaps =

@@ -4,13 +4,12 @@
 
 use rayon::prelude::*;
 
-use crate::dicom::decode::decode_opened;
-use crate::dicom::{InstanceMeta, open_dicom};
-use crate::project::text_review::{FaceMask, ReviewBox, risk};
-use crate::project::{Project, ProjectError};
+use crate::dicom::InstanceMeta;
+use crate::project::text_review::{ReviewBox, risk};
+use crate::project::{FaceMask, Project, ProjectError};
 
 use super::nontext::{face_boxes, is_photo, slide_label_mask};
-use super::text::{TextBox, detect_frames, header_hints, to_luma};
+use super::text::{DetectOptions, FileDetection, TextBox, detect_file_and_pixels, ocr_ready};
 
 /// Image kinds that must be reviewed whatever the detector says (the list): ultrasound,
 /// secondary capture, other, external camera, endoscopy, general microscopy / visible light,
@@ -33,7 +32,18 @@ pub fn to_review_box(b: &TextBox) -> ReviewBox {
         last_frame: b.frames.1,
         score: b.score,
         reason: b.reason.clone(),
+        ocr_text: b.ocr_text.clone(),
+        class: b.class.map(|c| c.kind().to_string()),
+        phi_field: b.class.and_then(|c| c.phi_field()).map(str::to_string),
     }
+}
+
+/// How to fill the queue.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ProposeOptions {
+    /// Read the boxes with OCR and put instances whose text shows header PHI first. Asked for
+    /// where OCR cannot run, detection goes on without it and the summary says why.
+    pub ocr: bool,
 }
 
 #[derive(Debug, Default, serde::Serialize)]
@@ -46,46 +56,61 @@ pub struct ProposalSummary {
     /// Whole-slide labels and overviews proposed for a full mask.
     pub full_masks: usize,
     pub from_template: usize,
+    /// Instances with a box whose OCR text matched header PHI.
+    pub phi_matches: usize,
     pub failed: Vec<String>,
+    /// Why OCR did not run (once for all files), or failed on a file.
+    pub ocr_errors: Vec<String>,
 }
 
-/// What the pixels of one instance gave: text boxes, and face boxes on photographs.
-struct Found {
-    text: Vec<TextBox>,
+/// What the pixels of one instance gave: the text detection, and face boxes on photographs.
+struct Examined {
+    detection: FileDetection,
     faces: Vec<ReviewBox>,
 }
 
-/// Decodes an instance once and runs the text detector on every frame and, on photographs, the
-/// face detector on frame 0.
-fn examine(m: &InstanceMeta, mask: FaceMask) -> Result<Found, String> {
-    let file = open_dicom(&m.path, false).map_err(|e| e.to_string())?;
-    let hints = header_hints(&file.obj);
-    let decoded = decode_opened(&file).map_err(|e| e.to_string())?;
-    drop(file);
-    let luma = to_luma(&decoded);
-    drop(decoded);
+/// Decodes an instance once for the text detector (every frame) and, on photographs, the face
+/// detector (frame 0).
+fn examine(m: &InstanceMeta, options: DetectOptions, mask: FaceMask) -> Result<Examined, String> {
+    let (detection, luma) = detect_file_and_pixels(&m.path, options).map_err(|e| e.to_string())?;
     let faces = if is_photo(m) { face_boxes(&luma, mask) } else { Vec::new() };
-    Ok(Found { text: detect_frames(&luma, &hints.regions), faces })
+    Ok(Examined { detection, faces })
 }
 
 /// Runs the detectors on every image instance (in parallel) and queues those that need review or
-/// where something was found. Faces and slide labels are identifiers (the guideline's words: a
-/// face photograph identifies on its own), so they rank with PHI matches at the top. Decisions
-/// already taken are never overwritten.
-pub fn propose_for_project(project: &mut Project, metas: &[InstanceMeta]) -> Result<ProposalSummary, ProjectError> {
+/// where something was found. Faces and slide labels are identifiers on their own (the
+/// guideline puts a face photograph beside the name), so they rank with PHI matches at the top.
+/// Decisions already taken are never overwritten.
+pub fn propose_for_project(
+    project: &mut Project,
+    metas: &[InstanceMeta],
+    options: ProposeOptions,
+) -> Result<ProposalSummary, ProjectError> {
     let mask = project.face_mask()?;
+    let mut summary = ProposalSummary::default();
+    let ocr = options.ocr
+        && match ocr_ready() {
+            Ok(()) => true,
+            Err(e) => {
+                summary.ocr_errors.push(e);
+                false
+            }
+        };
     let images: Vec<&InstanceMeta> = metas.iter().filter(|m| m.image.is_some()).collect();
-    let detections: Vec<(&InstanceMeta, Result<Found, String>)> =
-        images.par_iter().map(|m| (*m, examine(m, mask))).collect();
-    let mut summary = ProposalSummary { examined: images.len(), ..Default::default() };
+    let detections: Vec<(&InstanceMeta, Result<Examined, String>)> =
+        images.par_iter().map(|m| (*m, examine(m, DetectOptions { ocr }, mask))).collect();
+    summary.examined = images.len();
     for (m, found) in detections {
         // A slide label is masked from its header alone, even when its pixels cannot be decoded.
         let full_mask = slide_label_mask(m);
-        let Found { text: found, faces } = match found {
-            Ok(f) => f,
+        let (found, faces) = match found {
+            Ok(Examined { detection, faces }) => {
+                summary.ocr_errors.extend(detection.ocr_error);
+                (detection.boxes, faces)
+            }
             Err(e) if full_mask.is_some() => {
                 summary.failed.push(e);
-                Found { text: Vec::new(), faces: Vec::new() }
+                (Vec::new(), Vec::new())
             }
             Err(e) => {
                 summary.failed.push(e);
@@ -93,7 +118,7 @@ pub fn propose_for_project(project: &mut Project, metas: &[InstanceMeta]) -> Res
             }
         };
         let mut boxes: Vec<ReviewBox> = found.iter().map(to_review_box).collect();
-        let identifiers = faces.len() + usize::from(full_mask.is_some());
+        let identifiers = !faces.is_empty() || full_mask.is_some();
         summary.with_faces += usize::from(!faces.is_empty());
         summary.full_masks += usize::from(full_mask.is_some());
         boxes.extend(faces);
@@ -107,14 +132,22 @@ pub fn propose_for_project(project: &mut Project, metas: &[InstanceMeta]) -> Res
             &m.sop_class_uid,
         )?;
         let from_template = template.is_some_and(|t| {
-            boxes.extend(t.into_iter().map(|b| ReviewBox { reason: "template".into(), ..b }));
+            // Another instance's OCR text says nothing about this one.
+            boxes.extend(t.into_iter().map(|b| ReviewBox {
+                reason: "template".into(),
+                ocr_text: None,
+                class: None,
+                phi_field: None,
+                ..b
+            }));
             true
         });
         if !needs_text_review(m) && boxes.is_empty() {
             continue;
         }
         let must = needs_text_review(m);
-        let level = if identifiers > 0 {
+        let phi = found.iter().any(|b| b.class.is_some_and(|c| c.phi_field().is_some()));
+        let level = if phi || identifiers {
             risk::PHI_MATCH
         } else if !found.is_empty() && must {
             risk::TEXT
@@ -129,6 +162,7 @@ pub fn propose_for_project(project: &mut Project, metas: &[InstanceMeta]) -> Res
         summary.queued += 1;
         summary.with_text += usize::from(!found.is_empty());
         summary.from_template += usize::from(from_template);
+        summary.phi_matches += usize::from(phi);
     }
     Ok(summary)
 }

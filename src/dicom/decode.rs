@@ -51,6 +51,27 @@ pub struct DecodedFrames {
 }
 
 impl DecodedFrames {
+    /// One frame of unsigned grey samples (little-endian, `bytes` each), no rescale.
+    pub(crate) fn grey(rows: usize, cols: usize, raw: Vec<u8>, bytes: usize, bits_stored: u16) -> DecodedFrames {
+        let format = StoredFormat { bytes, bits_stored, signed: false };
+        let samples = Samples::Grey { raw, format };
+        DecodedFrames {
+            rows,
+            cols,
+            frames: 1,
+            photometric: Photometric::Monochrome2,
+            slope: 1.0,
+            intercept: 0.0,
+            samples,
+        }
+    }
+
+    /// One frame of interleaved 8-bit RGB.
+    pub(crate) fn rgb8(rows: usize, cols: usize, rgb: Vec<u8>) -> DecodedFrames {
+        let samples = Samples::Rgb8(rgb);
+        DecodedFrames { rows, cols, frames: 1, photometric: Photometric::Rgb, slope: 1.0, intercept: 0.0, samples }
+    }
+
     pub fn pixels_per_frame(&self) -> usize {
         self.rows * self.cols
     }
@@ -134,8 +155,13 @@ pub fn stored_range(bits_stored: u16, signed: bool, slope: f64, intercept: f64) 
 /// Native little-endian pixel data that provably ends the file is read straight from its bytes
 /// after a header-only parse (no parse of the pixel values into a DICOM value and back);
 /// everything else goes through dicom-pixeldata.
+///
+/// A PNG, JPEG or TIFF file is decoded by [`super::foreign::decode_foreign`].
 pub fn decode_file(path: &Path) -> Result<DecodedFrames, DicomError> {
-    let header = open_dicom(path, true)?;
+    let header = match open_dicom(path, true) {
+        Ok(h) => h,
+        Err(e) => return super::foreign::recognise(path, e).and_then(|k| super::foreign::decode_foreign(path, k)),
+    };
     if let Some(fast) = decode_native_tail(&header)? {
         return Ok(fast);
     }

@@ -1,4 +1,4 @@
-//! Typed errors for reading DICOM files. Every variant names the file, so a list of problems is readable on its own.
+//! Typed errors for reading DICOM files (and the PNG/JPEG/TIFF images read alongside). Every variant names the file, so a list of problems is readable on its own.
 
 use std::path::PathBuf;
 
@@ -24,6 +24,9 @@ pub enum DicomError {
     Cancelled,
     #[error("{path}: {attribute} is missing or invalid: {reason}")]
     BadAttribute { path: PathBuf, attribute: &'static str, reason: String },
+    /// A PNG, JPEG or TIFF file (not DICOM) that cannot be read.
+    #[error("{path}: unreadable {format} image: {reason}")]
+    BadImage { path: PathBuf, format: &'static str, reason: String },
 }
 
 impl DicomError {
@@ -37,6 +40,7 @@ impl DicomError {
             DicomError::NoPixelData { .. } => "no_pixel_data",
             DicomError::Decode { .. } => "decode",
             DicomError::BadAttribute { .. } => "bad_attribute",
+            DicomError::BadImage { .. } => "bad_image",
             DicomError::Cancelled => "cancelled",
         }
     }
@@ -51,7 +55,8 @@ impl DicomError {
             | DicomError::UnsupportedTransferSyntax { path, .. }
             | DicomError::NoPixelData { path }
             | DicomError::Decode { path, .. }
-            | DicomError::BadAttribute { path, .. } => path,
+            | DicomError::BadAttribute { path, .. }
+            | DicomError::BadImage { path, .. } => path,
         }
     }
 }

@@ -113,6 +113,12 @@ impl InstanceMeta {
     pub fn frames(&self) -> u32 {
         self.image.as_ref().map_or(0, |i| i.frames)
     }
+
+    /// The container of a PNG, JPEG or TIFF instance (its media type is kept in
+    /// `transfer_syntax`); `None` for DICOM.
+    pub fn foreign_kind(&self) -> Option<super::foreign::ForeignKind> {
+        super::foreign::ForeignKind::from_mime(&self.transfer_syntax)
+    }
 }
 
 impl ImageMeta {

@@ -1,9 +1,11 @@
 //! Reading DICOM: open files (header only or whole), scan folders in parallel, group into
-//! patients/studies/series, and decode pixel data into modality values.
+//! patients/studies/series, and decode pixel data into modality values. PNG, JPEG and TIFF
+//! images found alongside are read into the same types (`foreign`).
 
 mod attrs;
 pub mod decode;
 mod error;
+pub mod foreign;
 pub mod group;
 pub mod meta;
 mod open;
@@ -13,6 +15,7 @@ pub mod tail;
 
 pub use decode::{DecodedFrames, Photometric, decode_file};
 pub use error::{DicomError, error_chain};
+pub use foreign::ForeignKind;
 pub use group::{PatientNode, SeriesNode, StudyNode, group_instances};
 pub use meta::{ImageMeta, InstanceMeta};
 pub use open::{DicomFile, open_dicom};

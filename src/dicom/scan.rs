@@ -1,6 +1,7 @@
 //! Scanning: find every file under the given paths and read its header in parallel.
 //! A bad file is recorded with its reason; it never stops the scan.
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::UNIX_EPOCH;
@@ -9,6 +10,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use super::error::DicomError;
+use super::foreign::{read_foreign_header, recognise};
 use super::meta::InstanceMeta;
 use super::open::open_dicom;
 
@@ -32,7 +34,8 @@ pub struct ScanReport {
     pub files_seen: usize,
     pub instances: Vec<InstanceMeta>,
     pub unreadable: Vec<Unreadable>,
-    /// Valid DICOM files that are not instances (DICOMDIR).
+    /// Valid files that are not instances: DICOMDIR, and further copies of a PNG/JPEG/TIFF image
+    /// already found (same bytes, same instance; the first path in name order is kept).
     pub skipped: Vec<PathBuf>,
 }
 
@@ -76,9 +79,14 @@ pub fn scan_paths(roots: &[PathBuf], progress: &(dyn Fn(usize, usize) + Sync)) -
         })
         .collect();
     let mut report = ScanReport { files_seen: total, ..Default::default() };
+    let mut foreign_uids = HashSet::new();
     for r in results {
         match r {
             Ok(m) if m.sop_class_uid == MEDIA_STORAGE_DIRECTORY => report.skipped.push(m.path),
+            // A foreign image's UID is its content hash: a second copy is the same instance.
+            Ok(m) if m.foreign_kind().is_some() && !foreign_uids.insert(m.sop_instance_uid.clone()) => {
+                report.skipped.push(m.path)
+            }
             Ok(m) => report.instances.push(m),
             Err(u) => unreadable.push(u),
         }
@@ -87,12 +95,16 @@ pub fn scan_paths(roots: &[PathBuf], progress: &(dyn Fn(usize, usize) + Sync)) -
     report
 }
 
-/// Reads one file's header into an `InstanceMeta`.
+/// Reads one file's header into an `InstanceMeta`; a PNG, JPEG or TIFF image becomes a foreign
+/// instance (`foreign::read_foreign_header`).
 pub fn read_header(path: &Path) -> Result<InstanceMeta, DicomError> {
     let fs_meta = std::fs::metadata(path).map_err(|source| DicomError::Io { path: path.into(), source })?;
     let mtime =
         fs_meta.modified().ok().and_then(|t| t.duration_since(UNIX_EPOCH).ok()).map_or(0, |d| d.as_secs() as i64);
-    let file = open_dicom(path, true)?;
+    let file = match open_dicom(path, true) {
+        Ok(f) => f,
+        Err(e) => return recognise(path, e).and_then(|kind| read_foreign_header(path, kind)),
+    };
     let meta = InstanceMeta::from_file(&file, fs_meta.len(), mtime);
     if meta.sop_instance_uid.is_empty() && meta.sop_class_uid != MEDIA_STORAGE_DIRECTORY {
         return Err(DicomError::BadAttribute {

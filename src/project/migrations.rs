@@ -106,6 +106,58 @@ const MIGRATIONS: &[&str] = &[
         UNIQUE (manufacturer, model, rows, cols, sop_class)
     );
     "#,
+    // 4: annotation: the project's label table, label layers per series (one per annotator plus
+    // consensus), their slices run-length encoded, and every edit as a delta (undo history).
+    r#"
+    CREATE TABLE labels (
+        value INTEGER PRIMARY KEY CHECK (value BETWEEN 1 AND 255),
+        name TEXT NOT NULL,
+        colour TEXT NOT NULL,
+        code_value TEXT,
+        code_scheme TEXT,
+        code_meaning TEXT,
+        visible INTEGER NOT NULL DEFAULT 1,
+        locked INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE TABLE label_layers (
+        id INTEGER PRIMARY KEY,
+        series_uid TEXT NOT NULL,
+        name TEXT NOT NULL,
+        annotator TEXT NOT NULL,
+        dims TEXT NOT NULL,
+        status TEXT NOT NULL DEFAULT 'draft'
+            CHECK (status IN ('draft', 'submitted', 'approved', 'changes-requested')),
+        created_at TEXT NOT NULL,
+        UNIQUE (series_uid, name)
+    );
+    CREATE TABLE label_slices (
+        layer_ref INTEGER NOT NULL REFERENCES label_layers(id) ON DELETE CASCADE,
+        z INTEGER NOT NULL,
+        rle BLOB NOT NULL,
+        PRIMARY KEY (layer_ref, z)
+    ) WITHOUT ROWID;
+    CREATE TABLE annotation_edits (
+        id INTEGER PRIMARY KEY,
+        layer_ref INTEGER NOT NULL REFERENCES label_layers(id) ON DELETE CASCADE,
+        at TEXT NOT NULL,
+        actor TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        delta BLOB NOT NULL,
+        undone INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE INDEX annotation_edits_layer ON annotation_edits(layer_ref, id);
+    "#,
+    // 5: the audit log becomes a hash chain. Rows written before carry no hash yet; the only
+    // update allowed is setting a missing hash (done once, in id order, when the project opens).
+    r#"
+    ALTER TABLE audit_log ADD COLUMN hash TEXT;
+    DROP TRIGGER audit_log_no_update;
+    CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+        WHEN NOT (OLD.hash IS NULL AND NEW.hash IS NOT NULL AND NEW.id = OLD.id AND NEW.at IS OLD.at
+            AND NEW.actor IS OLD.actor AND NEW.action IS OLD.action AND NEW.object IS OLD.object
+            AND NEW.details IS OLD.details)
+        BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+    "#,
 ];
 
 pub(crate) const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

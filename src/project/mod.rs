@@ -1,14 +1,18 @@
 //! The project database: one SQLite file (WAL, foreign keys, numbered migrations) indexing the
 //! source files, plus the append-only audit log. Source files themselves are never written.
 
+pub mod annotations;
 mod audit;
 mod import;
 mod migrations;
+mod settings;
+pub mod templates;
 pub mod text_review;
 pub(crate) mod time;
 
-pub use audit::{AuditEvent, append_audit, audit_events};
+pub use audit::{AuditEvent, ChainReport, GENESIS_HASH, append_audit, audit_events, verify_audit_chain};
 pub use import::{ImportSummary, import_scan};
+pub use settings::{FaceMask, ForeignImageOutput};
 pub use time::now_rfc3339;
 
 use std::path::Path;
@@ -23,10 +27,13 @@ pub enum ProjectError {
         #[source]
         source: rusqlite::Error,
     },
+    /// A file the project reads or writes (e.g. a template file) is unusable.
+    #[error("{path}: {reason}")]
+    Invalid { path: String, reason: String },
     #[error("project {path}: schema version {found} is newer than this sumi supports ({supported})")]
     TooNew { path: String, found: i64, supported: i64 },
-    #[error("project {path}: setting {key} = {value:?} is not one of {allowed}")]
-    BadSetting { path: String, key: &'static str, value: String, allowed: &'static str },
+    #[error("project {path}: setting {key} is {value:?}, expected {expected}")]
+    BadSetting { path: String, key: &'static str, value: String, expected: &'static str },
 }
 
 pub struct Project {
@@ -45,6 +52,7 @@ impl Project {
         conn.pragma_update(None, "synchronous", "NORMAL").map_err(wrap)?;
         conn.busy_timeout(std::time::Duration::from_secs(5)).map_err(wrap)?;
         migrations::migrate(&mut conn, &p)?;
+        audit::seal_unchained(&mut conn).map_err(wrap)?;
         Ok(Project { conn, path: p })
     }
 

@@ -9,8 +9,9 @@ use super::audit::append_audit;
 use super::time::now_rfc3339;
 use super::{Project, ProjectError};
 
-/// A box as stored: pixel rectangle, frames, and why it was proposed.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// A box as stored: pixel rectangle, frames, why it was proposed, and what OCR read in it.
+/// The OCR fields default when absent, so boxes stored before OCR existed still load.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ReviewBox {
     pub x: u32,
     pub y: u32,
@@ -20,6 +21,20 @@ pub struct ReviewBox {
     pub last_frame: u32,
     pub score: f32,
     pub reason: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ocr_text: Option<String>,
+    /// "phi", "technical" or "text" (see `deid::text::TextClass`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub class: Option<String>,
+    /// The header field the text matched, for class "phi".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phi_field: Option<String>,
+}
+
+impl ReviewBox {
+    pub fn is_phi(&self) -> bool {
+        self.class.as_deref() == Some("phi")
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -60,36 +75,6 @@ pub mod risk {
     pub const NONE: i64 = 0;
 }
 
-/// What a face on a photograph is proposed for masking: the eye band (the Japanese guideline's
-/// minimum) or the whole face. Project setting [`FaceMask::KEY`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum FaceMask {
-    #[default]
-    EyeBand,
-    WholeFace,
-}
-
-impl FaceMask {
-    pub const KEY: &'static str = "deid.face_mask";
-    const ALLOWED: &'static str = "eye-band, whole-face";
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            FaceMask::EyeBand => "eye-band",
-            FaceMask::WholeFace => "whole-face",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<FaceMask> {
-        match s {
-            "eye-band" => Some(FaceMask::EyeBand),
-            "whole-face" => Some(FaceMask::WholeFace),
-            _ => None,
-        }
-    }
-}
-
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct QueueItem {
     pub sop_instance_uid: String,
@@ -102,29 +87,11 @@ pub struct QueueItem {
     pub comment: Option<String>,
 }
 
-fn boxes(json: &str) -> Vec<ReviewBox> {
+fn parse_boxes(json: &str) -> Vec<ReviewBox> {
     serde_json::from_str(json).unwrap_or_default()
 }
 
 impl Project {
-    /// How faces are proposed for masking in this project (the eye band when never set).
-    pub fn face_mask(&self) -> Result<FaceMask, ProjectError> {
-        match self.setting(FaceMask::KEY)? {
-            None => Ok(FaceMask::default()),
-            Some(v) => FaceMask::parse(&v).ok_or_else(|| ProjectError::BadSetting {
-                path: self.path.clone(),
-                key: FaceMask::KEY,
-                value: v,
-                allowed: FaceMask::ALLOWED,
-            }),
-        }
-    }
-
-    /// Chooses how faces are proposed for masking; audited like every setting.
-    pub fn set_face_mask(&mut self, mask: FaceMask, actor: &str) -> Result<(), ProjectError> {
-        self.set_setting(FaceMask::KEY, mask.as_str(), actor)
-    }
-
     /// Stores (or replaces, while still pending) the proposals for an instance.
     pub fn propose_text_boxes(
         &mut self,
@@ -210,8 +177,8 @@ impl Project {
                     path: r.get(1)?,
                     status: ReviewStatus::parse(&r.get::<_, String>(2)?),
                     risk: r.get(3)?,
-                    proposed: boxes(&r.get::<_, String>(4)?),
-                    boxes: boxes(&r.get::<_, String>(5)?),
+                    proposed: parse_boxes(&r.get::<_, String>(4)?),
+                    boxes: parse_boxes(&r.get::<_, String>(5)?),
                     reviewer: r.get(6)?,
                     comment: r.get(7)?,
                 })
@@ -220,53 +187,93 @@ impl Project {
         rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
     }
 
-    /// Saves boxes as the template for a device and image layout (replacing an older one).
-    #[allow(clippy::too_many_arguments)]
-    pub fn save_device_template(
+    /// Adds `boxes` to every other instance of the same series and image size that is not yet
+    /// approved, queueing those not in the queue, so that a reviewer marks an overlay the device
+    /// burns into every image once. Frames are clipped to each instance's frame count. One
+    /// transaction with one audit event; returns how many instances changed.
+    pub fn apply_boxes_to_series(
         &mut self,
-        manufacturer: &str,
-        model: &str,
-        rows: u32,
-        cols: u32,
-        sop_class: &str,
-        template: &[ReviewBox],
+        sop_instance_uid: &str,
+        boxes: &[ReviewBox],
         actor: &str,
-    ) -> Result<(), ProjectError> {
+    ) -> Result<usize, ProjectError> {
         let path = self.path.clone();
         let wrap = |source| ProjectError::Sqlite { path: path.clone(), source };
         let tx = self.conn.transaction().map_err(wrap)?;
-        let json = serde_json::to_string(template).expect("boxes serialise");
-        tx.execute(
-            "INSERT INTO device_templates (manufacturer, model, rows, cols, sop_class, boxes_json, created_by, created_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
-             ON CONFLICT(manufacturer, model, rows, cols, sop_class) DO UPDATE SET boxes_json = excluded.boxes_json,
-                 created_by = excluded.created_by, created_at = excluded.created_at",
-            params![manufacturer, model, rows, cols, sop_class, json, actor, now_rfc3339()],
-        )
-        .map_err(wrap)?;
-        let key = format!("{manufacturer}|{model}|{rows}x{cols}|{sop_class}");
-        append_audit(&tx, actor, "save-device-template", Some(&key), &serde_json::json!({ "boxes": template }))
-            .map_err(wrap)?;
-        tx.commit().map_err(wrap)
-    }
-
-    /// The template for a device and layout, if one was saved.
-    pub fn device_template(
-        &self,
-        manufacturer: &str,
-        model: &str,
-        rows: u32,
-        cols: u32,
-        sop_class: &str,
-    ) -> Result<Option<Vec<ReviewBox>>, ProjectError> {
-        self.conn
-            .query_row(
-                "SELECT boxes_json FROM device_templates WHERE manufacturer = ?1 AND model = ?2 AND rows = ?3 AND cols = ?4 AND sop_class = ?5",
-                params![manufacturer, model, rows, cols, sop_class],
-                |r| r.get::<_, String>(0),
+        // (instance id, SOP Instance UID, frames, review status, boxes) of the other images.
+        type Target = (i64, String, u32, Option<String>, Option<String>);
+        let targets: Vec<Target> = {
+            let mut stmt = tx
+                .prepare(
+                    "SELECT o.id, o.sop_instance_uid, coalesce(o.frames, 1), r.status, r.boxes_json
+                     FROM instances s JOIN instances o ON o.series_ref = s.series_ref AND o.id != s.id
+                         AND o.rows IS s.rows AND o.cols IS s.cols
+                     LEFT JOIN text_reviews r ON r.instance_ref = o.id
+                     WHERE s.sop_instance_uid = ?1 ORDER BY o.path",
+                )
+                .map_err(wrap)?;
+            let rows = stmt
+                .query_map([sop_instance_uid], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))
+                .map_err(wrap)?;
+            rows.collect::<Result<_, _>>().map_err(wrap)?
+        };
+        let mut changed = Vec::new();
+        for (id, uid, frames, status, current) in targets {
+            if status.as_deref() == Some("approved") {
+                continue;
+            }
+            let mut merged = current.as_deref().map(parse_boxes).unwrap_or_default();
+            let before = merged.len();
+            for b in boxes {
+                let last = frames.max(1) - 1;
+                let b =
+                    ReviewBox { first_frame: b.first_frame.min(last), last_frame: b.last_frame.min(last), ..b.clone() };
+                let same = |m: &ReviewBox| {
+                    (m.x, m.y, m.w, m.h, m.first_frame, m.last_frame)
+                        == (b.x, b.y, b.w, b.h, b.first_frame, b.last_frame)
+                };
+                if !merged.iter().any(same) {
+                    merged.push(b);
+                }
+            }
+            if merged.len() == before && status.is_some() {
+                continue;
+            }
+            let json = serde_json::to_string(&merged).expect("boxes serialise");
+            tx.execute(
+                "INSERT INTO text_reviews (instance_ref, status, risk, proposed_json, boxes_json)
+                 VALUES (?1, 'pending', ?2, '[]', ?3)
+                 ON CONFLICT(instance_ref) DO UPDATE SET boxes_json = excluded.boxes_json,
+                     risk = max(text_reviews.risk, excluded.risk)",
+                params![id, risk::TEXT, json],
             )
-            .optional()
-            .map(|o| o.map(|j| boxes(&j)))
-            .map_err(|e| self.err(e))
+            .map_err(wrap)?;
+            changed.push(uid);
+        }
+        let details = serde_json::json!({ "boxes": boxes, "instances": changed });
+        append_audit(&tx, actor, "text-review-apply-series", Some(sop_instance_uid), &details).map_err(wrap)?;
+        tx.commit().map_err(wrap)?;
+        Ok(changed.len())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn boxes_stored_before_ocr_existed_load_without_ocr_fields_and_new_ones_round_trip() {
+        let old = r#"[{"x":1,"y":2,"w":3,"h":4,"first_frame":0,"last_frame":5,"score":0.5,"reason":"text"}]"#;
+        let loaded = parse_boxes(old);
+        assert_eq!(loaded.len(), 1);
+        assert_eq!((loaded[0].last_frame, loaded[0].ocr_text.as_deref(), loaded[0].class.as_deref()), (5, None, None));
+        let read = ReviewBox {
+            ocr_text: Some("DOE^JANE".into()),
+            class: Some("phi".into()),
+            phi_field: Some("Patient's Name".into()),
+            ..loaded[0].clone()
+        };
+        assert_eq!(parse_boxes(&serde_json::to_string(&[&read]).unwrap()), vec![read.clone()]);
+        assert!(read.is_phi() && !loaded[0].is_phi());
     }
 }

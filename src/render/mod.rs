@@ -1,8 +1,12 @@
 //! GPU rendering with wgpu (through eframe's re-export, so versions cannot drift). The math lives
 //! in the core (`volume::mpr`); this module only uploads and draws.
 
+pub mod bench3d;
 pub mod gpu_volume;
 pub mod mpr;
+pub mod raycast;
+pub mod target;
+pub mod view3d;
 
 pub use eframe::egui_wgpu;
 pub use eframe::wgpu;

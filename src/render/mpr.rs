@@ -8,6 +8,7 @@ use eframe::wgpu;
 use nalgebra::Matrix4;
 
 use super::gpu_volume::GpuVolume;
+use super::raycast::{RaycastParams, RaycastResources};
 
 /// Uniforms, laid out as in shaders/mpr.wgsl.
 #[repr(C)]
@@ -77,6 +78,9 @@ pub struct MprResources {
     volumes: HashMap<u64, GpuVolume>,
     viewports: HashMap<usize, ViewportGpu>,
     pub srgb_target: bool,
+    target_format: wgpu::TextureFormat,
+    /// The 3D view's ray caster, made on first use (it shares the volume textures).
+    raycast: Option<RaycastResources>,
 }
 
 impl MprResources {
@@ -177,6 +181,8 @@ impl MprResources {
             volumes: HashMap::new(),
             viewports: HashMap::new(),
             srgb_target: target_format.is_srgb(),
+            target_format,
+            raycast: None,
         }
     }
 
@@ -192,11 +198,45 @@ impl MprResources {
         for vp in self.viewports.values_mut() {
             vp.bind_group = None;
         }
+        if let Some(rc) = &mut self.raycast {
+            rc.forget_volume(id);
+        }
     }
 
     pub fn remove_volume(&mut self, id: u64) {
         self.volumes.remove(&id);
         self.viewports.values_mut().for_each(|vp| vp.bind_group = None);
+        if let Some(rc) = &mut self.raycast {
+            rc.forget_volume(id);
+        }
+    }
+
+    /// The ray caster, created on first use.
+    pub fn raycast_mut(&mut self, device: &wgpu::Device, queue: &wgpu::Queue) -> &mut RaycastResources {
+        let format = self.target_format;
+        self.raycast.get_or_insert_with(|| RaycastResources::new(device, queue, format))
+    }
+
+    pub fn raycast(&self) -> Option<&RaycastResources> {
+        self.raycast.as_ref()
+    }
+
+    /// Renders 3D viewport `viewport` of volume `volume_id` into its offscreen target.
+    #[allow(clippy::too_many_arguments)]
+    pub fn render_3d(
+        &mut self,
+        device: &wgpu::Device,
+        queue: &wgpu::Queue,
+        encoder: &mut wgpu::CommandEncoder,
+        viewport: usize,
+        volume_id: u64,
+        params: &RaycastParams,
+        size: [u32; 2],
+    ) {
+        let format = self.target_format;
+        let Some(volume) = self.volumes.get(&volume_id) else { return };
+        let rc = self.raycast.get_or_insert_with(|| RaycastResources::new(device, queue, format));
+        rc.render(device, queue, encoder, viewport, volume_id, volume, params, size);
     }
 
     pub fn volume(&self, id: u64) -> Option<&GpuVolume> {

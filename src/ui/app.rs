@@ -21,6 +21,8 @@ pub enum Layout {
     One,
     OneByThree,
     TwoByTwo,
+    /// The 3D view alone.
+    ThreeD,
 }
 
 pub struct SumiApp {
@@ -223,9 +225,7 @@ impl SumiApp {
                 }
             });
             ui.menu_button(tr(lang, "menu.view"), |ui| {
-                for (layout, key) in
-                    [(Layout::One, "layout.1x1"), (Layout::OneByThree, "layout.1x3"), (Layout::TwoByTwo, "layout.2x2")]
-                {
+                for (layout, key) in super::toolbar::LAYOUTS {
                     if ui.radio(self.viewer.layout == layout, tr(lang, key)).clicked() {
                         self.viewer.set_layout(layout);
                     }
@@ -374,7 +374,7 @@ impl eframe::App for SumiApp {
         egui::CentralPanel::default().show(ui, |ui| {
             let viewports = self.viewer.ui(ui, lang);
             if self.review.open {
-                super::review::overlay(ui, self, &viewports);
+                super::review_boxes::overlay(ui, self, &viewports);
             }
         });
         self.open_path_window(&ctx);

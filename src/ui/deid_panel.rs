@@ -9,7 +9,7 @@ use eframe::egui;
 
 use crate::deid::residuals::{Residual, find_residuals, phi_needles};
 use crate::deid::{Change, Deidentifier, Profile, ProfileOption, Vault};
-use crate::dicom::open_dicom;
+use crate::dicom::{ForeignKind, open_dicom};
 
 use super::i18n::{Lang, tr};
 
@@ -67,6 +67,8 @@ pub struct DeidPanel {
     pub changes: Vec<Change>,
     pub residuals: Vec<Residual>,
     error: Option<String>,
+    /// The current file is a PNG/JPEG/TIFF image: no header to de-identify.
+    pub foreign: Option<ForeignKind>,
 }
 
 impl Default for DeidPanel {
@@ -82,6 +84,7 @@ impl Default for DeidPanel {
             changes: Vec::new(),
             residuals: Vec::new(),
             error: None,
+            foreign: None,
         }
     }
 }
@@ -114,6 +117,10 @@ impl DeidPanel {
         self.changes.clear();
         self.residuals.clear();
         self.error = None;
+        self.foreign = ForeignKind::of_file(path).filter(|_| open_dicom(path, true).is_err());
+        if self.foreign.is_some() {
+            return;
+        }
         let result = (|| -> Result<(Vec<Change>, Vec<Residual>), String> {
             let profile =
                 Profile::load(&self.profile_name).map_err(|e| e.to_string())?.with_options(&self.extra_options);
@@ -194,6 +201,10 @@ impl DeidPanel {
         ui.label(egui::RichText::new(tr(lang, "deid.preview_note")).small().weak());
         if let Some(e) = &self.error {
             ui.colored_label(ui.visuals().error_fg_color, e);
+        }
+        if let Some(kind) = self.foreign {
+            ui.label(format!("{} {}", kind.name(), tr(lang, "deid.foreign")));
+            return chosen;
         }
         if self.residuals.is_empty() {
             ui.label(egui::RichText::new(tr(lang, "deid.no_residuals")).small());

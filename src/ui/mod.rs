@@ -9,8 +9,10 @@ pub mod i18n;
 mod jobs;
 mod problems;
 pub mod review;
+mod review_boxes;
 mod tags;
 mod toolbar;
+mod view3d;
 mod viewer;
 mod viewport;
 

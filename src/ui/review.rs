@@ -1,27 +1,21 @@
 //! The burned-in text review queue: riskiest first, the instance in the viewer with its boxes,
-//! box editing (select, move, resize by the corner handle, draw, delete, nudge), a preview of
+//! box editing (in `review_boxes`; delete and nudge here), a preview of
 //! the cleaned result, and keyboard decisions (Enter approve, Space/→ next, ← previous, F flag).
 //! Every decision is written to the project with its audit event.
 
 use std::sync::mpsc::{Receiver, sync_channel};
 
-use eframe::egui::{self, Color32, Key, PointerButton, Pos2, Rect, Stroke};
-use nalgebra::Vector3;
+use eframe::egui::{self, Key};
 
-use crate::deid::text_queue::{ProposalSummary, propose_for_project};
+use crate::deid::text::ocr_ready;
+use crate::deid::text_queue::{ProposalSummary, ProposeOptions, propose_for_project};
 use crate::dicom::scan::read_header;
 use crate::project::text_review::{QueueItem, ReviewBox, ReviewStatus};
 use crate::project::{Project, default_actor};
 
 use super::app::SumiApp;
 use super::i18n::tr;
-
-#[derive(Clone)]
-enum Drag {
-    Move { index: usize, grab: (f64, f64), orig: ReviewBox },
-    Resize { index: usize },
-    Create { start: (f64, f64) },
-}
+use super::review_boxes::Drag;
 
 #[derive(Default)]
 pub struct Review {
@@ -31,11 +25,13 @@ pub struct Review {
     /// The current item's boxes as edited.
     pub boxes: Vec<ReviewBox>,
     pub selected: Option<usize>,
-    drag: Option<Drag>,
+    pub(super) drag: Option<Drag>,
     pub hide_boxes: bool,
     pub preview_clean: bool,
     pub comment: String,
     pub message: Option<String>,
+    /// After an approval with boxes: the item whose boxes could become a device template.
+    pub template_offer: Option<(String, Vec<ReviewBox>)>,
     job: Option<Receiver<Result<ProposalSummary, String>>>,
 }
 
@@ -87,7 +83,11 @@ pub fn start_detection(app: &mut SumiApp) {
     let (tx, rx) = sync_channel(1);
     let ctx = app.viewer.ctx.clone();
     std::thread::spawn(move || {
-        let r = Project::open(&file).and_then(|mut p| propose_for_project(&mut p, &metas)).map_err(|e| e.to_string());
+        // OCR when this build has it and tesseract answers; otherwise detection alone.
+        let options = ProposeOptions { ocr: ocr_ready().is_ok() };
+        let r = Project::open(&file)
+            .and_then(|mut p| propose_for_project(&mut p, &metas, options))
+            .map_err(|e| e.to_string());
         let _ = tx.send(r);
         ctx.request_repaint();
     });
@@ -102,6 +102,10 @@ fn decide(app: &mut SumiApp, status: ReviewStatus) {
     });
     match saved {
         Ok(()) => {
+            let has_template = status == ReviewStatus::Approved
+                && !app.review.boxes.is_empty()
+                && template_for(&file, &item.path).is_some_and(|t| t.is_none());
+            app.review.template_offer = has_template.then(|| (item.path.clone(), app.review.boxes.clone()));
             let next = (app.review.index + 1).min(app.review.queue.len().saturating_sub(1));
             reload(app, next);
         }
@@ -109,9 +113,20 @@ fn decide(app: &mut SumiApp, status: ReviewStatus) {
     }
 }
 
-fn save_template(app: &mut SumiApp) {
-    let (Some(file), Some(item)) = (app.project.clone(), app.review.current()) else { return };
-    let saved = read_header(std::path::Path::new(&item.path)).map_err(|e| e.to_string()).and_then(|m| {
+/// The device template already saved for the layout of the image at `path`, if any (`None`
+/// when the header cannot be read).
+fn template_for(project: &std::path::Path, path: &str) -> Option<Option<Vec<ReviewBox>>> {
+    let m = read_header(std::path::Path::new(path)).ok()?;
+    let image = m.image.as_ref()?;
+    let p = Project::open(project).ok()?;
+    let (maker, model) = (m.manufacturer.as_deref().unwrap_or(""), m.model_name.as_deref().unwrap_or(""));
+    p.device_template(maker, model, image.rows, image.cols, &m.sop_class_uid).ok()
+}
+
+/// Saves `boxes` as the device template for the layout of the image at `path`.
+fn save_template(app: &mut SumiApp, path: &str, boxes: &[ReviewBox]) {
+    let Some(file) = app.project.clone() else { return };
+    let saved = read_header(std::path::Path::new(path)).map_err(|e| e.to_string()).and_then(|m| {
         let image = m.image.as_ref().ok_or("not an image")?;
         Project::open(&file)
             .and_then(|mut p| {
@@ -121,7 +136,7 @@ fn save_template(app: &mut SumiApp) {
                     image.rows,
                     image.cols,
                     &m.sop_class_uid,
-                    &app.review.boxes,
+                    boxes,
                     &default_actor(),
                 )
             })
@@ -133,6 +148,47 @@ fn save_template(app: &mut SumiApp) {
     });
 }
 
+/// Adds the selected box (or all boxes) to the other images of the series.
+fn apply_to_series(app: &mut SumiApp) {
+    let (Some(file), Some(item)) = (app.project.clone(), app.review.current().cloned()) else { return };
+    let r = &app.review;
+    let boxes: Vec<ReviewBox> = r.selected.map_or_else(|| r.boxes.clone(), |i| vec![r.boxes[i].clone()]);
+    match Project::open(&file)
+        .and_then(|mut p| p.apply_boxes_to_series(&item.sop_instance_uid, &boxes, &default_actor()))
+    {
+        Ok(n) => {
+            let (index, edited, selected) = (app.review.index, app.review.boxes.clone(), app.review.selected);
+            reload(app, index);
+            // Keep the reviewer's unsaved edits of the shown image.
+            (app.review.boxes, app.review.selected) = (edited, selected);
+            app.review.message = Some(format!("{}: {n}", tr(app.lang, "review.applied_series")));
+        }
+        Err(e) => app.problems.push(e.to_string()),
+    }
+}
+
+fn export_templates(app: &mut SumiApp) {
+    let Some(file) = app.project.clone() else { return };
+    let Some(out) =
+        rfd::FileDialog::new().add_filter("JSON", &["json"]).set_file_name("device-templates.json").save_file()
+    else {
+        return;
+    };
+    match Project::open(&file).and_then(|mut p| p.export_device_templates(&out, &default_actor())) {
+        Ok(n) => app.review.message = Some(format!("{}: {n}", tr(app.lang, "review.templates_exported"))),
+        Err(e) => app.problems.push(e.to_string()),
+    }
+}
+
+fn import_templates(app: &mut SumiApp) {
+    let Some(file) = app.project.clone() else { return };
+    let Some(input) = rfd::FileDialog::new().add_filter("JSON", &["json"]).pick_file() else { return };
+    match Project::open(&file).and_then(|mut p| p.import_device_templates(&input, &default_actor())) {
+        Ok(n) => app.review.message = Some(format!("{}: {n}", tr(app.lang, "review.templates_imported"))),
+        Err(e) => app.problems.push(e.to_string()),
+    }
+}
+
 /// The left panel in review mode: actions, progress and the queue.
 pub fn queue_panel(ui: &mut egui::Ui, app: &mut SumiApp) {
     let lang = app.lang;
@@ -141,7 +197,14 @@ pub fn queue_panel(ui: &mut egui::Ui, app: &mut SumiApp) {
     {
         app.review.job = None;
         match r {
-            Ok(s) => app.review.message = Some(format!("{}: {} / {}", tr(lang, "review.queued"), s.queued, s.examined)),
+            Ok(s) => {
+                let mut m = format!("{}: {} / {}", tr(lang, "review.queued"), s.queued, s.examined);
+                if s.phi_matches > 0 {
+                    m.push_str(&format!(", {}: {}", tr(lang, "review.phi_matches"), s.phi_matches));
+                }
+                app.review.message = Some(m);
+                s.ocr_errors.into_iter().for_each(|e| app.problems.push(e));
+            }
             Err(e) => app.problems.push(e),
         }
         reload(app, 0);
@@ -159,6 +222,28 @@ pub fn queue_panel(ui: &mut egui::Ui, app: &mut SumiApp) {
     if let Some(m) = &app.review.message {
         ui.label(egui::RichText::new(m).small());
     }
+    if let Some((path, boxes)) = app.review.template_offer.clone() {
+        ui.group(|ui| {
+            ui.label(tr(lang, "review.offer_template"));
+            ui.horizontal(|ui| {
+                if ui.button(tr(lang, "review.save_template")).clicked() {
+                    save_template(app, &path, &boxes);
+                    app.review.template_offer = None;
+                }
+                if ui.button(tr(lang, "review.dismiss")).clicked() {
+                    app.review.template_offer = None;
+                }
+            });
+        });
+    }
+    ui.horizontal(|ui| {
+        if ui.small_button(tr(lang, "review.templates_export")).clicked() {
+            export_templates(app);
+        }
+        if ui.small_button(tr(lang, "review.templates_import")).clicked() {
+            import_templates(app);
+        }
+    });
     let total = app.review.queue.len();
     if total > 0 {
         ui.label(format!(
@@ -219,6 +304,9 @@ pub fn toolbar(ui: &mut egui::Ui, app: &mut SumiApp) {
         if ui.button(tr(lang, "review.all_frames")).clicked() {
             act = Some("all_frames");
         }
+        if ui.button(tr(lang, "review.apply_series")).clicked() {
+            act = Some("series");
+        }
         if ui.button(tr(lang, "review.save_template")).clicked() {
             act = Some("template");
         }
@@ -250,7 +338,13 @@ fn apply(app: &mut SumiApp, action: &str) {
                 r.boxes[i].last_frame = last;
             }
         }
-        "template" => save_template(app),
+        "series" => apply_to_series(app),
+        "template" => {
+            if let Some(item) = app.review.current().cloned() {
+                let boxes = app.review.boxes.clone();
+                save_template(app, &item.path, &boxes);
+            }
+        }
         _ => {}
     }
 }
@@ -305,149 +399,5 @@ pub fn keys(ctx: &egui::Context, app: &mut SumiApp) {
         apply(app, "approve");
     } else if f {
         apply(app, "flag");
-    }
-}
-
-/// Image pixel coordinates ↔ screen for the review viewport (the acquired plane).
-struct ViewMap {
-    g: crate::volume::Geometry,
-    view: crate::volume::SliceView,
-    focus: nalgebra::Point3<f64>,
-    rect: Rect,
-    k: usize,
-}
-
-impl ViewMap {
-    fn new(app: &SumiApp, rect: Rect) -> Option<ViewMap> {
-        let l = app.viewer.loaded.as_ref()?;
-        Some(ViewMap {
-            g: l.plan.geometry.clone(),
-            view: app.viewer.views[0].clone(),
-            focus: app.viewer.focus,
-            rect,
-            k: app.viewer.current_k().unwrap_or(0),
-        })
-    }
-
-    fn size(&self) -> [f64; 2] {
-        [f64::from(self.rect.width()), f64::from(self.rect.height())]
-    }
-
-    /// Screen position of the image point (x, y) (pixel corners at integers).
-    fn to_screen(&self, x: f64, y: f64) -> Pos2 {
-        let p = self.g.index_to_patient(Vector3::new(x - 0.5, y - 0.5, self.k as f64));
-        let uv = self.view.uv_of(&self.g, self.focus, self.size(), p);
-        Pos2::new(
-            self.rect.min.x + uv[0] as f32 * self.rect.width(),
-            self.rect.min.y + uv[1] as f32 * self.rect.height(),
-        )
-    }
-
-    fn to_image(&self, p: Pos2) -> (f64, f64) {
-        let uv = [
-            f64::from((p.x - self.rect.min.x) / self.rect.width()),
-            f64::from((p.y - self.rect.min.y) / self.rect.height()),
-        ];
-        let idx =
-            self.g.patient_to_index(self.view.patient_at(&self.g, self.focus, self.size(), uv)).unwrap_or_default();
-        (idx.x + 0.5, idx.y + 0.5)
-    }
-
-    fn screen_of(&self, b: &ReviewBox) -> Rect {
-        Rect::from_two_pos(
-            self.to_screen(f64::from(b.x), f64::from(b.y)),
-            self.to_screen(f64::from(b.x + b.w), f64::from(b.y + b.h)),
-        )
-    }
-}
-
-/// Draws the boxes over the review viewport and handles the box tools with the primary button.
-pub fn overlay(ui: &mut egui::Ui, app: &mut SumiApp, viewports: &[(usize, Rect, egui::Response)]) {
-    let Some((_, rect, response)) = viewports.first() else { return };
-    let Some(map) = ViewMap::new(app, *rect) else { return };
-    let frame = map.k as u32;
-    let to_screen = |x, y| map.to_screen(x, y);
-    let to_image = |p| map.to_image(p);
-    let screen_of = |b: &ReviewBox| map.screen_of(b);
-    let painter = ui.painter_at(*rect);
-    let r = &mut app.review;
-    // Gestures: press on a handle resizes, on a box moves, elsewhere draws a new box.
-    if response.drag_started_by(PointerButton::Primary)
-        && let Some(p) = response.interact_pointer_pos()
-    {
-        let (ix, iy) = to_image(p);
-        let hit = r
-            .boxes
-            .iter()
-            .rposition(|b| b.first_frame <= frame && frame <= b.last_frame && screen_of(b).expand(4.0).contains(p));
-        r.drag = match hit {
-            Some(i) if screen_of(&r.boxes[i]).max.distance(p) < 10.0 => Some(Drag::Resize { index: i }),
-            Some(i) => Some(Drag::Move { index: i, grab: (ix, iy), orig: r.boxes[i].clone() }),
-            None => Some(Drag::Create { start: (ix, iy) }),
-        };
-        r.selected = hit;
-    }
-    if response.clicked_by(PointerButton::Primary)
-        && let Some(p) = response.interact_pointer_pos()
-    {
-        r.selected =
-            r.boxes.iter().rposition(|b| b.first_frame <= frame && frame <= b.last_frame && screen_of(b).contains(p));
-    }
-    if let (Some(drag), Some(p)) = (r.drag.clone(), response.interact_pointer_pos()) {
-        let (ix, iy) = to_image(p);
-        match drag {
-            Drag::Move { index, grab, orig } => {
-                r.boxes[index].x = (f64::from(orig.x) + ix - grab.0).max(0.0).round() as u32;
-                r.boxes[index].y = (f64::from(orig.y) + iy - grab.1).max(0.0).round() as u32;
-            }
-            Drag::Resize { index } => {
-                let b = &mut r.boxes[index];
-                b.w = (ix - f64::from(b.x)).max(2.0).round() as u32;
-                b.h = (iy - f64::from(b.y)).max(2.0).round() as u32;
-            }
-            Drag::Create { start } => {
-                if response.drag_stopped() && (ix - start.0).abs() >= 2.0 && (iy - start.1).abs() >= 2.0 {
-                    r.boxes.push(ReviewBox {
-                        x: start.0.min(ix).max(0.0).round() as u32,
-                        y: start.1.min(iy).max(0.0).round() as u32,
-                        w: (ix - start.0).abs().round() as u32,
-                        h: (iy - start.1).abs().round() as u32,
-                        first_frame: frame,
-                        last_frame: frame,
-                        score: 1.0,
-                        reason: "reviewer".into(),
-                    });
-                    r.selected = Some(r.boxes.len() - 1);
-                } else if !response.drag_stopped() {
-                    painter.rect_stroke(
-                        Rect::from_two_pos(to_screen(start.0, start.1), p),
-                        0.0,
-                        Stroke::new(1.5, Color32::YELLOW),
-                        egui::StrokeKind::Middle,
-                    );
-                }
-            }
-        }
-        if response.drag_stopped() {
-            r.drag = None;
-        }
-    }
-    for (i, b) in r.boxes.iter().enumerate() {
-        if b.first_frame > frame || frame > b.last_frame {
-            continue;
-        }
-        let s = screen_of(b);
-        if r.preview_clean {
-            painter.rect_filled(s, 0.0, Color32::BLACK);
-        } else if !r.hide_boxes {
-            let colour = if b.reason.starts_with("PHI") {
-                Color32::from_rgb(255, 80, 80)
-            } else {
-                Color32::from_rgb(255, 200, 40)
-            };
-            let width = if r.selected == Some(i) { 2.5 } else { 1.5 };
-            painter.rect_stroke(s, 0.0, Stroke::new(width, colour), egui::StrokeKind::Outside);
-            painter.rect_filled(Rect::from_center_size(s.max, egui::vec2(7.0, 7.0)), 1.0, colour);
-        }
     }
 }

@@ -1,5 +1,6 @@
 //! The tag browser: every element of the current instance's header, nested sequences and
-//! private elements included, with a filter. The header is read once per file and cached.
+//! private elements included, with a filter. The header is read once per file and cached. For a
+//! PNG/JPEG/TIFF image: the metadata it carries, which cleaning never exports.
 
 use std::path::{Path, PathBuf};
 
@@ -9,6 +10,8 @@ use dicom_dictionary_std::StandardDataDictionary;
 use dicom_object::InMemDicomObject;
 use eframe::egui;
 
+use crate::dicom::ForeignKind;
+use crate::dicom::foreign::inventory::inventory;
 use crate::dicom::open_dicom;
 
 use super::i18n::{Lang, tr};
@@ -30,6 +33,8 @@ pub struct TagBrowser {
     rows: Vec<TagRow>,
     error: Option<String>,
     filter: String,
+    /// A PNG/JPEG/TIFF image: its container and the metadata it carries (never exported).
+    pub foreign: Option<(ForeignKind, Vec<String>)>,
 }
 
 impl TagBrowser {
@@ -37,6 +42,14 @@ impl TagBrowser {
         self.path = Some(path.to_path_buf());
         self.rows.clear();
         self.error = None;
+        self.foreign = None;
+        if let Some(kind) = ForeignKind::of_file(path).filter(|_| open_dicom(path, true).is_err()) {
+            match std::fs::read(path).map_err(|e| e.to_string()).and_then(|b| inventory(kind, &b)) {
+                Ok(items) => self.foreign = Some((kind, items)),
+                Err(e) => self.error = Some(format!("{}: {e}", path.display())),
+            }
+            return;
+        }
         match open_dicom(path, true) {
             Ok(file) => {
                 let meta: &dicom_object::FileMetaTable = file.obj.meta();
@@ -71,6 +84,18 @@ impl TagBrowser {
         });
         if let Some(e) = &self.error {
             ui.colored_label(ui.visuals().error_fg_color, e);
+        }
+        if let Some((kind, items)) = &self.foreign {
+            ui.label(format!("{} {}", kind.name(), tr(lang, "tags.foreign")));
+            if items.is_empty() {
+                ui.weak(tr(lang, "tags.foreign_none"));
+            }
+            egui::ScrollArea::vertical().auto_shrink([false, false]).show(ui, |ui| {
+                for item in items {
+                    ui.label(egui::RichText::new(item).small());
+                }
+            });
+            return;
         }
         let filter = self.filter.to_lowercase();
         let rows: Vec<&TagRow> = self

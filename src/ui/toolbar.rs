@@ -9,11 +9,17 @@ use super::app::Layout;
 use super::i18n::{Lang, tr};
 use super::viewer::Viewer;
 
+/// Layouts with their i18n keys (toolbar and View menu).
+pub const LAYOUTS: [(Layout, &str); 4] = [
+    (Layout::One, "layout.1x1"),
+    (Layout::OneByThree, "layout.1x3"),
+    (Layout::TwoByTwo, "layout.2x2"),
+    (Layout::ThreeD, "layout.3d"),
+];
+
 pub fn toolbar(ui: &mut egui::Ui, v: &mut Viewer, lang: Lang) {
     ui.horizontal(|ui| {
-        for (layout, key) in
-            [(Layout::One, "layout.1x1"), (Layout::OneByThree, "layout.1x3"), (Layout::TwoByTwo, "layout.2x2")]
-        {
+        for (layout, key) in LAYOUTS {
             if ui.selectable_label(v.layout == layout && v.maximized.is_none(), tr(lang, key)).clicked() {
                 v.set_layout(layout);
             }
@@ -75,4 +81,7 @@ pub fn toolbar(ui: &mut egui::Ui, v: &mut Viewer, lang: Lang) {
             }
         }
     });
+    if v.visible().into_iter().any(|vp| v.is_3d(vp)) {
+        super::view3d::controls(ui, v, lang);
+    }
 }

@@ -12,6 +12,7 @@ use nalgebra::Point3;
 use crate::dicom::InstanceMeta;
 use crate::render::gpu_volume::GpuVolume;
 use crate::render::mpr::MprResources;
+use crate::volume::raycast::BrickGrid;
 use crate::volume::stats::initial_window;
 use crate::volume::{Plane, SeriesKind, SeriesPlan, SliceView, Volume};
 
@@ -61,6 +62,8 @@ pub struct Viewer {
     pub manual_zoom: [bool; 4],
     /// Where each visible viewport was drawn last frame (for tests and tools).
     pub viewport_rects: Vec<(usize, egui::Rect)>,
+    /// The 3D view's camera and style.
+    pub view3d: super::view3d::View3d,
 }
 
 impl Viewer {
@@ -85,6 +88,7 @@ impl Viewer {
             viewport_rects: Vec::new(),
             manual_zoom: [false; 4],
             review_mode: false,
+            view3d: Default::default(),
         }
     }
 
@@ -172,6 +176,7 @@ impl Viewer {
                         self.cine.fps = (1000.0 / frame_time_ms).clamp(1.0, 120.0);
                     }
                     self.invert = plan.monochrome1;
+                    self.view3d.reset_for(&plan.modality, (0.0, 1000.0));
                     self.window = plan.window.unwrap_or(default_window(&plan));
                     self.window_set_by_user = false;
                     self.fit_pending = true;
@@ -214,6 +219,15 @@ impl Viewer {
                             self.window = initial_window(&volume);
                         }
                         l.load_time = Some(job.started.elapsed());
+                        self.view3d.reset_for(&l.plan.modality, volume.value_range);
+                        if let Some(rs) = &self.render {
+                            // Empty-space skipping for the 3D view: brick min/max once the volume is whole.
+                            let grid = BrickGrid::build(&volume);
+                            if let Some(res) = rs.renderer.write().callback_resources.get_mut::<MprResources>() {
+                                res.raycast_mut(&rs.device, &rs.queue)
+                                    .set_bricks(&rs.device, &rs.queue, l.gpu_id, &grid);
+                            }
+                        }
                         l.first_image.get_or_insert(job.started.elapsed());
                         l.volume = Some(volume);
                     }
@@ -278,7 +292,13 @@ impl Viewer {
             Layout::One => vec![self.active.min(3)],
             Layout::OneByThree => vec![0, 1, 2],
             Layout::TwoByTwo => vec![0, 1, 2, 3],
+            Layout::ThreeD => vec![3],
         }
+    }
+
+    /// The fourth viewport shows the 3D view for volumes (2×2 and 3D layouts).
+    pub fn is_3d(&self, vp: usize) -> bool {
+        vp == 3 && self.loaded.as_ref().is_some_and(|l| matches!(l.plan.kind, SeriesKind::Volume))
     }
 
     /// Draws the visible viewports; returns (viewport, rect, response) for each.
@@ -301,7 +321,12 @@ impl Viewer {
         self.viewport_rects = visible.iter().copied().zip(rects.iter().copied()).collect();
         let mut out = Vec::new();
         for (&vp, r) in visible.iter().zip(rects) {
-            if let Some(resp) = super::viewport::viewport(ui, self, vp, r, lang) {
+            let resp = if self.is_3d(vp) {
+                super::view3d::viewport_3d(ui, self, vp, r, lang)
+            } else {
+                super::viewport::viewport(ui, self, vp, r, lang)
+            };
+            if let Some(resp) = resp {
                 out.push((vp, r, resp));
             }
         }

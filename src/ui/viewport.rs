@@ -106,7 +106,7 @@ pub fn viewport(ui: &mut egui::Ui, v: &mut Viewer, vp: usize, rect: Rect, lang: 
         let c = view.uv_of(&g, v.focus, size, v.focus);
         let cp = Pos2::new(rect.min.x + c[0] as f32 * rect.width(), rect.min.y + c[1] as f32 * rect.height());
         let (r, d, _) = view.plane.axes(&g);
-        let others: Vec<usize> = v.visible().into_iter().filter(|&o| o != vp).collect();
+        let others: Vec<usize> = v.visible().into_iter().filter(|&o| o != vp && !v.is_3d(o)).collect();
         for o in others {
             let (_, _, on) = v.views[o].plane.axes(&g);
             // Screen direction of the other plane's trace: perpendicular to its normal within this plane.

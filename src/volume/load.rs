@@ -205,7 +205,7 @@ fn missing_frame(path: &std::path::Path, frame: u32, frames: usize) -> DicomErro
     }
 }
 
-fn value_range(v: &Voxels) -> (f64, f64) {
+pub(crate) fn value_range(v: &Voxels) -> (f64, f64) {
     fn mm<T: Copy + Send + Sync + PartialOrd + Into<f64>>(v: &[T]) -> (f64, f64) {
         v.par_chunks(1 << 16)
             .map(|c| {

@@ -148,7 +148,17 @@ fn to_box(l: &Line, regions: &[[u32; 4]], polarity: Polarity, w: usize, h: usize
     // One pixel of margin: anti-aliased edges below the threshold still belong to the text.
     let (x0, y0) = (l.x0.saturating_sub(1), l.y0.saturating_sub(1));
     let (x1, y1) = ((l.x1 + 1).min(w as u32 - 1), (l.y1 + 1).min(h as u32 - 1));
-    Some(TextBox { x: x0, y: y0, w: x1 - x0 + 1, h: y1 - y0 + 1, score, reason, frames: (0, 0) })
+    Some(TextBox {
+        x: x0,
+        y: y0,
+        w: x1 - x0 + 1,
+        h: y1 - y0 + 1,
+        score,
+        reason,
+        frames: (0, 0),
+        ocr_text: None,
+        class: None,
+    })
 }
 
 /// Merges boxes of which at least half of the smaller lies in the larger (the two polarities

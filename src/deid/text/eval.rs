@@ -129,7 +129,7 @@ mod tests {
     use super::*;
 
     fn tb(x: u32, y: u32, w: u32, h: u32, frames: (u32, u32)) -> TextBox {
-        TextBox { x, y, w, h, score: 1.0, reason: String::new(), frames }
+        TextBox { x, y, w, h, score: 1.0, reason: String::new(), frames, ocr_text: None, class: None }
     }
 
     fn truth(bbox: [u32; 4], phi: bool) -> TruthBox {

@@ -9,8 +9,11 @@ use rayon::prelude::*;
 use super::detect::{Polarity, detect_frame, detect_polarity, merge_overlapping};
 use super::header::{HeaderHints, header_hints};
 use super::luma::{LumaFrames, to_luma};
+use super::modality::filter_for_modality;
+use super::phi_match::PatientPhi;
 use super::{Luma, TextBox};
 use crate::dicom::decode::decode_opened;
+use crate::dicom::foreign::{decode_foreign, recognise};
 use crate::dicom::{DicomError, open_dicom};
 
 /// What [`detect_file`] found in one file.
@@ -22,33 +25,87 @@ pub struct FileDetection {
     pub frames: u32,
     pub hints: HeaderHints,
     pub boxes: Vec<TextBox>,
-    /// Wall time for the file: reading, decoding, conversion and detection.
+    /// Wall time for the file: reading, decoding, conversion and detection (OCR apart).
     pub millis: f64,
     /// Detection alone.
     pub detect_millis: f64,
+    /// OCR of all boxes, when it ran.
+    pub ocr_millis: Option<f64>,
+    /// Why OCR was asked for but did not run (tesseract missing, a build without OCR).
+    pub ocr_error: Option<String>,
+}
+
+/// What to do besides detection.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct DetectOptions {
+    /// Read each box with OCR and match its text against the header's PHI.
+    pub ocr: bool,
 }
 
 /// Decodes all frames of `path` and proposes text boxes, each with the frames it is in.
 pub fn detect_file(path: &Path) -> Result<FileDetection, DicomError> {
+    detect_file_with(path, DetectOptions::default())
+}
+
+/// [`detect_file`], then OCR when asked. An OCR failure leaves the boxes unread and says why in
+/// [`FileDetection::ocr_error`]: the file itself was read.
+pub fn detect_file_with(path: &Path, options: DetectOptions) -> Result<FileDetection, DicomError> {
+    detect_file_and_pixels(path, options).map(|(detection, _)| detection)
+}
+
+/// [`detect_file_with`], also handing back the 8-bit frames, for other detectors (faces) to run
+/// without decoding the file again.
+pub fn detect_file_and_pixels(path: &Path, options: DetectOptions) -> Result<(FileDetection, LumaFrames), DicomError> {
     let start = Instant::now();
-    let file = open_dicom(path, false)?;
-    let hints = header_hints(&file.obj);
-    let decoded = decode_opened(&file)?;
-    drop(file);
+    let (hints, phi, decoded) = match open_dicom(path, false) {
+        Ok(file) => {
+            let phi = options.ocr.then(|| PatientPhi::from_header(&file.obj));
+            (header_hints(&file.obj), phi, decode_opened(&file)?)
+        }
+        // A PNG, JPEG or TIFF image: no header hints and no header PHI (OCR still reads it).
+        Err(e) => {
+            let decoded = recognise(path, e).and_then(|kind| decode_foreign(path, kind))?;
+            (HeaderHints::default(), options.ocr.then(PatientPhi::default), decoded)
+        }
+    };
     let luma = to_luma(&decoded);
     drop(decoded);
     let detect_start = Instant::now();
-    let boxes = detect_frames(&luma, &hints.regions);
-    Ok(FileDetection {
+    let mut boxes = detect_frames(&luma, &hints.regions);
+    filter_for_modality(&mut boxes, hints.modality.as_deref(), luma.width, luma.height);
+    let detect_millis = detect_start.elapsed().as_secs_f64() * 1e3;
+    let millis = start.elapsed().as_secs_f64() * 1e3;
+    let (mut ocr_millis, mut ocr_error) = (None, None);
+    if let Some(phi) = phi {
+        let ocr_start = Instant::now();
+        match read_boxes(&luma, &mut boxes, &phi) {
+            Ok(()) => ocr_millis = Some(ocr_start.elapsed().as_secs_f64() * 1e3),
+            Err(e) => ocr_error = Some(format!("{}: {e}", path.display())),
+        }
+    }
+    let detection = FileDetection {
         path: path.to_owned(),
         width: luma.width,
         height: luma.height,
         frames: luma.frames as u32,
         hints,
         boxes,
-        millis: start.elapsed().as_secs_f64() * 1e3,
-        detect_millis: detect_start.elapsed().as_secs_f64() * 1e3,
-    })
+        millis,
+        detect_millis,
+        ocr_millis,
+        ocr_error,
+    };
+    Ok((detection, luma))
+}
+
+#[cfg(feature = "ocr")]
+fn read_boxes(luma: &LumaFrames, boxes: &mut [TextBox], phi: &PatientPhi) -> Result<(), String> {
+    super::ocr::read_boxes(luma, boxes, phi).map_err(|e| e.to_string())
+}
+
+#[cfg(not(feature = "ocr"))]
+fn read_boxes(_: &LumaFrames, _: &mut [TextBox], _: &PatientPhi) -> Result<(), String> {
+    Err(super::NO_OCR_BUILD.into())
 }
 
 /// Detection over all frames of a converted image.
@@ -172,7 +229,7 @@ mod tests {
     use super::*;
 
     fn b(x: u32, y: u32, w: u32, k: u32, score: f32) -> TextBox {
-        TextBox { x, y, w, h: 10, score, reason: "r".into(), frames: (k, k) }
+        TextBox { x, y, w, h: 10, score, reason: "r".into(), frames: (k, k), ocr_text: None, class: None }
     }
 
     #[test]

@@ -12,6 +12,8 @@ pub struct HeaderHints {
     pub regions: Vec<[u32; 4]>,
     /// Burned In Annotation (0028,0301): `Some(true)` for YES. A hint only: devices get it wrong.
     pub burned_in_annotation: Option<bool>,
+    /// Modality (0008,0060): where text is plausible (see [`super::modality`]).
+    pub modality: Option<String>,
 }
 
 pub fn header_hints(obj: &InMemDicomObject) -> HeaderHints {
@@ -39,7 +41,11 @@ pub fn header_hints(obj: &InMemDicomObject) -> HeaderHints {
             "NO" => Some(false),
             _ => None,
         });
-    HeaderHints { regions, burned_in_annotation }
+    let modality = obj
+        .get(tags::MODALITY)
+        .and_then(|e| e.to_str().ok().map(|s| s.trim_matches(|c: char| c == '\0' || c == ' ').to_string()))
+        .filter(|s| !s.is_empty());
+    HeaderHints { regions, burned_in_annotation, modality }
 }
 
 #[cfg(test)]

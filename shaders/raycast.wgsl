@@ -1,0 +1,216 @@
+// 3D view: one full-screen pass marching parallel rays through the volume texture. The ray setup
+// comes from the CPU (volume/camera.rs RayFrame); the CPU reference is volume/raycast.rs and
+// tests/gpu_raycast.rs compares the two. Output is display RGB in an offscreen Rgba8 target.
+
+struct Params {
+    // Columns: texture-coordinate change per unit u and v, unused, ray point at uv (0, 0).
+    uv_to_tex: mat4x4<f32>,
+    // Upper 3×3: index-space gradient → patient-space gradient.
+    grad_to_patient: mat4x4<f32>,
+    // xyz: texture coordinates per mm along the ray; w: step in mm.
+    dir_tex: vec4<f32>,
+    // xyz: ray direction in patient space; w: maximum number of steps.
+    view_dir: vec4<f32>,
+    // xyz: clip box low corner (texture coordinates); w: mask tint opacity (0–1).
+    clip_lo: vec4<f32>,
+    // xyz: clip box high corner; w: brick edge in voxels (0: no empty-space skipping).
+    clip_hi: vec4<f32>,
+    // x, y: modality = sample * x + y; z: LUT low value; w: LUT entries per modality unit.
+    value_map: vec4<f32>,
+    // x: mode (0 MIP, 1 MinIP, 2 DVR, 3 iso); y: iso threshold; z: window low; w: window width.
+    mode: vec4<f32>,
+    // rgb: iso-surface colour; w: nearest sampling (0/1).
+    iso_rgb: vec4<f32>,
+    // x, y: values where the transfer function has any opacity (DVR skips bricks outside).
+    visible: vec4<f32>,
+    // Transfer function: display RGB and opacity per step.
+    lut: array<vec4<f32>, 256>,
+};
+
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var volume: texture_3d<f32>;
+@group(0) @binding(2) var volume_sampler: sampler;
+// Brick (min, max) in modality units; one texel per brick.
+@group(0) @binding(3) var bricks: texture_3d<f32>;
+// Label per voxel (defacing mask, annotation); 1×1×1 of zero when there is none.
+@group(0) @binding(4) var mask: texture_3d<u32>;
+
+struct VsOut {
+    @builtin(position) position: vec4<f32>,
+    @location(0) uv: vec2<f32>,
+};
+
+@vertex
+fn vs_main(@builtin(vertex_index) i: u32) -> VsOut {
+    let uv = vec2<f32>(f32(i & 1u), f32((i >> 1u) & 1u));
+    var out: VsOut;
+    out.position = vec4<f32>(uv.x * 2.0 - 1.0, 1.0 - uv.y * 2.0, 0.0, 1.0);
+    out.uv = uv;
+    return out;
+}
+
+fn value_at(t: vec3<f32>) -> f32 {
+    var c = t;
+    if p.iso_rgb.w > 0.5 {
+        let dims = vec3<f32>(textureDimensions(volume));
+        c = (floor(t * dims) + 0.5) / dims;
+    }
+    return textureSampleLevel(volume, volume_sampler, c, 0.0).r * p.value_map.x + p.value_map.y;
+}
+
+// Slab test; components of d near zero are nudged so the division stays finite.
+fn slab(o: vec3<f32>, d: vec3<f32>, lo: vec3<f32>, hi: vec3<f32>) -> vec2<f32> {
+    let dd = select(d, vec3<f32>(1e-9), abs(d) < vec3<f32>(1e-9));
+    let ta = (lo - o) / dd;
+    let tb = (hi - o) / dd;
+    let tmin = min(ta, tb);
+    let tmax = max(ta, tb);
+    return vec2<f32>(max(max(tmin.x, tmin.y), tmin.z), min(min(tmax.x, tmax.y), tmax.z));
+}
+
+// Central differences over ±1.5 voxels (volume/raycast.rs GRADIENT_REACH).
+fn gradient(t: vec3<f32>) -> vec3<f32> {
+    let e = 1.5 / vec3<f32>(textureDimensions(volume));
+    let g = vec3<f32>(
+        value_at(t + vec3<f32>(e.x, 0.0, 0.0)) - value_at(t - vec3<f32>(e.x, 0.0, 0.0)),
+        value_at(t + vec3<f32>(0.0, e.y, 0.0)) - value_at(t - vec3<f32>(0.0, e.y, 0.0)),
+        value_at(t + vec3<f32>(0.0, 0.0, e.z)) - value_at(t - vec3<f32>(0.0, 0.0, e.z)),
+    ) / 3.0;
+    return (p.grad_to_patient * vec4<f32>(g, 0.0)).xyz;
+}
+
+// Headlight: ambient + two-sided diffuse + specular (volume/raycast.rs `shade`).
+fn shade(rgb: vec3<f32>, grad: vec3<f32>) -> vec3<f32> {
+    let len = length(grad);
+    var n = -p.view_dir.xyz;
+    if len > 1e-12 {
+        n = grad / len;
+    }
+    let ndl = abs(dot(n, p.view_dir.xyz));
+    let spec = 0.25 * pow(ndl, 24.0);
+    return clamp(rgb * (0.2 + 0.75 * ndl) + vec3<f32>(spec), vec3<f32>(0.0), vec3<f32>(1.0));
+}
+
+fn label_colour(label: u32) -> vec3<f32> {
+    if label == 1u {
+        return vec3<f32>(1.0, 0.25, 0.2);
+    }
+    let h = fract(f32(label) * 0.618034) * 6.0;
+    return clamp(vec3<f32>(abs(h - 3.0) - 1.0, 2.0 - abs(h - 2.0), 2.0 - abs(h - 4.0)), vec3<f32>(0.0), vec3<f32>(1.0));
+}
+
+fn tint(rgb: vec3<f32>, t: vec3<f32>) -> vec3<f32> {
+    let dims = textureDimensions(mask);
+    if p.clip_lo.w <= 0.0 || all(dims == vec3<u32>(1u)) {
+        return rgb;
+    }
+    let i = min(vec3<u32>(max(t, vec3<f32>(0.0)) * vec3<f32>(dims)), dims - 1u);
+    let label = textureLoad(mask, i, 0).r;
+    if label == 0u {
+        return rgb;
+    }
+    return mix(rgb, label_colour(label) * (0.35 + 0.65 * max(max(rgb.r, rgb.g), rgb.b)), p.clip_lo.w);
+}
+
+fn lut(v: f32) -> vec4<f32> {
+    let x = clamp((v - p.value_map.z) * p.value_map.w, 0.0, 255.0);
+    let i = u32(floor(x));
+    let j = min(i + 1u, 255u);
+    return mix(p.lut[i], p.lut[j], x - f32(i));
+}
+
+// Can the whole brick with value range mm be skipped, given the running MIP/MinIP value?
+fn skippable(mm: vec2<f32>, mode: f32, acc: f32) -> bool {
+    if mode < 0.5 {
+        return mm.y <= acc;
+    }
+    if mode < 1.5 {
+        return mm.x >= acc;
+    }
+    if mode < 2.5 {
+        return mm.y < p.visible.x || mm.x > p.visible.y;
+    }
+    return mm.y < p.mode.y;
+}
+
+const BIG: f32 = 1e30;
+
+@fragment
+fn fs_main(in: VsOut) -> @location(0) vec4<f32> {
+    let o = (p.uv_to_tex * vec4<f32>(in.uv, 0.0, 1.0)).xyz;
+    let d = p.dir_tex.xyz;
+    let step = p.dir_tex.w;
+    let range = slab(o, d, p.clip_lo.xyz, p.clip_hi.xyz);
+    let first = ceil(range.x / step) * step;
+    if first > range.y {
+        return vec4<f32>(0.0, 0.0, 0.0, 1.0);
+    }
+    let mode = p.mode.x;
+    let vdims = vec3<f32>(textureDimensions(volume));
+    let bdims = vec3<i32>(textureDimensions(bricks));
+    let brick = p.clip_hi.w;
+    var acc = select(-BIG, BIG, mode > 0.5 && mode < 1.5);
+    var rgb = vec3<f32>(0.0);
+    var alpha = 0.0;
+    var sampled = false;
+    var last_brick = vec3<i32>(-1);
+    var t = first;
+    let max_steps = u32(p.view_dir.w);
+    for (var n = 0u; n < max_steps && t <= range.y; n++) {
+        let pos = o + d * t;
+        if brick > 0.0 {
+            let b = clamp(vec3<i32>(floor(pos * vdims / brick)), vec3<i32>(0), bdims - 1);
+            if any(b != last_brick) {
+                last_brick = b;
+                if skippable(textureLoad(bricks, b, 0).xy, mode, acc) {
+                    // Jump to the first sample plane past the brick's far side.
+                    let exit = slab(o, d, vec3<f32>(b) * brick / vdims, vec3<f32>(b + 1) * brick / vdims).y;
+                    t = max(ceil(exit / step) * step, t + step);
+                    last_brick = vec3<i32>(-1);
+                    continue;
+                }
+            }
+        }
+        let s = value_at(pos);
+        if mode < 0.5 {
+            acc = max(acc, s);
+            sampled = true;
+        } else if mode < 1.5 {
+            acc = min(acc, s);
+            sampled = true;
+        } else if mode < 2.5 {
+            let c = lut(s);
+            if c.a > 0.002 {
+                let lit = tint(shade(c.rgb, gradient(pos)), pos);
+                rgb += (1.0 - alpha) * c.a * lit;
+                alpha += (1.0 - alpha) * c.a;
+                if alpha >= 0.98 {
+                    break;
+                }
+            }
+        } else if s >= p.mode.y {
+            // Refine the crossing between the previous sample plane and this one.
+            var lo = t - step;
+            var hi = t;
+            for (var k = 0; k < 6; k++) {
+                let mid = 0.5 * (lo + hi);
+                if value_at(o + d * mid) >= p.mode.y {
+                    hi = mid;
+                } else {
+                    lo = mid;
+                }
+            }
+            let hit = o + d * (0.5 * (lo + hi));
+            return vec4<f32>(tint(shade(p.iso_rgb.rgb, gradient(hit)), hit), 1.0);
+        }
+        t += step;
+    }
+    if mode < 1.5 {
+        if !sampled {
+            return vec4<f32>(0.0, 0.0, 0.0, 1.0);
+        }
+        let g = clamp((acc - p.mode.z) / p.mode.w, 0.0, 1.0);
+        return vec4<f32>(vec3<f32>(g), 1.0);
+    }
+    return vec4<f32>(rgb, 1.0);
+}

@@ -1,0 +1,15 @@
+//! Ground-truth annotation: label maps on a series' grid (one byte per voxel at most, stored
+//! run-length encoded per slice), painting tools, and edits recorded as deltas of the region
+//! they changed so that undo memory follows the size of the change.
+
+pub mod agreement;
+pub mod edit;
+pub mod history;
+pub mod labelmap;
+pub mod measure;
+pub mod rle;
+pub mod tools;
+
+pub use edit::{Delta, Recorder};
+pub use history::History;
+pub use labelmap::LabelMap;

@@ -1,0 +1,209 @@
+//! The ray-casting shader against the CPU reference (volume::raycast): a small oblique volume
+//! rendered headless on whatever adapter wgpu finds (lavapipe in CI), with empty-space skipping on.
+//! Tolerances: GPUs may filter with reduced-precision weights and march in f32, so grey levels may
+//! differ by a few steps and pixels on a silhouette may flip between hit and miss (3/255 for MIP,
+//! 6/255 for shading, 3 % of pixels beyond that). Lavapipe (Mesa 22.3) matches exactly.
+#![cfg(feature = "gui")]
+
+use nalgebra::{Matrix3, Point3, Vector3};
+use sumi::render::gpu_volume::GpuVolume;
+use sumi::render::mpr::MprResources;
+use sumi::render::raycast::{RaycastParams, RaycastStyle};
+use sumi::render::wgpu;
+use sumi::volume::camera::{ClipBox, OrbitCamera, RayFrame, StandardView};
+use sumi::volume::raycast::{BrickGrid, CpuRender, RenderMode, render_cpu};
+use sumi::volume::transfer::TfPreset;
+use sumi::volume::{DisplayHints, Geometry, SeriesKind, Volume, VoxelType, Voxels};
+
+const SIZE: u32 = 48;
+
+fn device() -> (wgpu::Device, wgpu::Queue) {
+    let instance = wgpu::Instance::new(wgpu::InstanceDescriptor::new_without_display_handle_from_env());
+    let adapter = pollster::block_on(instance.request_adapter(&wgpu::RequestAdapterOptions::default()))
+        .expect("a wgpu adapter (lavapipe: install mesa-vulkan-drivers)");
+    pollster::block_on(adapter.request_device(&sumi::render::device_descriptor(&adapter))).expect("device")
+}
+
+/// A 28×24×18 sheared, anisotropic grid: a soft ball (up to 1000) with a small bright blob
+/// (1800) off-centre, in air (−1000), so that bricks far from both are empty.
+fn test_volume() -> Volume {
+    let dims = [28, 24, 18];
+    let rot = nalgebra::Rotation3::from_axis_angle(&Vector3::z_axis(), 0.3);
+    let axes = rot.matrix() * Matrix3::from_diagonal(&Vector3::new(1.0, 1.2, 1.5));
+    let geometry = Geometry { dims, origin: Point3::new(-10.0, 5.0, 20.0), axes };
+    let c = geometry.center();
+    let blob = c + Vector3::new(4.0, -3.0, 5.0);
+    let mut data = Vec::new();
+    for k in 0..dims[2] {
+        for j in 0..dims[1] {
+            for i in 0..dims[0] {
+                let p = geometry.index_to_patient(Vector3::new(i as f64, j as f64, k as f64));
+                let ball = 1000.0 * (1.0 - (p - c).norm() / 11.0) * 3.0;
+                let bright = 1800.0 * (1.0 - (p - blob).norm() / 3.5) * 2.0;
+                let v = ball.clamp(-1000.0, 1000.0).max(bright.min(1800.0));
+                data.push(v.round() as i16);
+            }
+        }
+    }
+    Volume {
+        geometry,
+        voxels: Voxels::I16(data),
+        kind: SeriesKind::Volume,
+        display: DisplayHints { modality: "CT".into(), window: None, invert: false },
+        value_range: (-1000.0, 1800.0),
+        problems: vec![],
+    }
+}
+
+struct Scene {
+    device: wgpu::Device,
+    queue: wgpu::Queue,
+    res: MprResources,
+    volume: Volume,
+}
+
+fn scene() -> Scene {
+    let (device, queue) = device();
+    let volume = test_volume();
+    let mut res = MprResources::new(&device, wgpu::TextureFormat::Rgba8Unorm);
+    let gv = GpuVolume::new(&device, volume.geometry.dims, VoxelType::I16).unwrap();
+    for k in 0..volume.geometry.dims[2] {
+        gv.upload_slice(&queue, k, volume.voxels.slice(k, volume.per_slice()));
+    }
+    res.set_volume(1, gv);
+    res.raycast_mut(&device, &queue).set_bricks(&device, &queue, 1, &BrickGrid::build(&volume));
+    Scene { device, queue, res, volume }
+}
+
+fn camera(g: &Geometry) -> OrbitCamera {
+    let mut cam = OrbitCamera::fit(g);
+    cam.set_view(StandardView::Anterior);
+    cam.rotate(25.0, -15.0, 0.01);
+    cam.zoom_by(1.4);
+    cam
+}
+
+fn style(mode: RenderMode) -> RaycastStyle {
+    RaycastStyle {
+        mode,
+        window: (400.0, 2800.0),
+        iso: 300.0,
+        iso_rgb: [0.9, 0.8, 0.7],
+        tf: TfPreset::CtBone.points((0.0, 0.0)),
+        mask_opacity: 0.0,
+        skip_empty: true,
+    }
+}
+
+/// MinIP through air is black: look only inside the ball (a clip box, tested on the way).
+fn clip_for(mode: RenderMode) -> ClipBox {
+    match mode {
+        RenderMode::MinIp => ClipBox { lo: [0.35; 3], hi: [0.65; 3] },
+        _ => ClipBox::default(),
+    }
+}
+
+fn gpu(s: &mut Scene, frame: &RayFrame, style: &RaycastStyle) -> Vec<u8> {
+    let params = RaycastParams::new(frame, s.res.volume(1).unwrap(), style);
+    let mut encoder = s.device.create_command_encoder(&Default::default());
+    s.res.render_3d(&s.device, &s.queue, &mut encoder, 0, 1, &params, [SIZE, SIZE]);
+    s.queue.submit([encoder.finish()]);
+    s.res.raycast().unwrap().target(0).unwrap().read(&s.device, &s.queue)
+}
+
+/// Per-pixel largest channel difference (0–255) between the GPU image and the CPU reference.
+fn differences(gpu: &[u8], cpu: &[[f64; 3]]) -> Vec<i32> {
+    cpu.iter()
+        .enumerate()
+        .map(|(i, c)| {
+            (0..3).map(|ch| (i32::from(gpu[i * 4 + ch]) - (c[ch] * 255.0).round() as i32).abs()).max().unwrap()
+        })
+        .collect()
+}
+
+fn check(name: &str, diffs: &[i32], close: i32, far_fraction: f64) {
+    let far = diffs.iter().filter(|&&d| d > close).count();
+    let worst = diffs.iter().max().unwrap();
+    eprintln!("{name}: {far}/{} pixels differ by more than {close}/255 (worst {worst})", diffs.len());
+    assert!(
+        (far as f64) <= far_fraction * diffs.len() as f64,
+        "{name}: {far} of {} pixels differ by more than {close}/255 (worst {worst})",
+        diffs.len()
+    );
+}
+
+#[test]
+fn mip_and_minip_shaders_match_the_cpu_reference() {
+    let mut s = scene();
+    let cam = camera(&s.volume.geometry);
+    for mode in [RenderMode::Mip, RenderMode::MinIp] {
+        let frame = RayFrame::new(&cam, &s.volume.geometry, [f64::from(SIZE); 2], clip_for(mode), 0.5).unwrap();
+        let st = style(mode);
+        let lo = st.window.0 - st.window.1 / 2.0;
+        let cpu = render_cpu(
+            &s.volume,
+            &frame,
+            [SIZE as usize; 2],
+            &CpuRender { mode, window: (lo, st.window.1), iso: st.iso, iso_rgb: st.iso_rgb },
+        );
+        let img = gpu(&mut s, &frame, &st);
+        let lit = cpu.iter().filter(|c| c[0] > 0.0).count();
+        assert!(lit > 150, "{mode:?}: the volume must cover the view ({lit} pixels)");
+        // Grey within 3/255 everywhere but silhouette pixels (≤ 3 %).
+        check(&format!("{mode:?}"), &differences(&img, &cpu), 3, 0.03);
+    }
+}
+
+#[test]
+fn iso_surface_shader_matches_the_cpu_reference_with_a_clip_box() {
+    let mut s = scene();
+    let cam = camera(&s.volume.geometry);
+    for clip in [ClipBox::default(), ClipBox { lo: [0.0, 0.0, 0.0], hi: [1.0, 1.0, 0.55] }] {
+        let frame = RayFrame::new(&cam, &s.volume.geometry, [f64::from(SIZE); 2], clip, 0.5).unwrap();
+        let st = style(RenderMode::Iso);
+        let cpu = render_cpu(
+            &s.volume,
+            &frame,
+            [SIZE as usize; 2],
+            &CpuRender { mode: RenderMode::Iso, window: (0.0, 1.0), iso: st.iso, iso_rgb: st.iso_rgb },
+        );
+        let img = gpu(&mut s, &frame, &st);
+        let hits = cpu.iter().filter(|c| c[0] > 0.0).count();
+        assert!(hits > 200, "the surface must cover the view ({hits} pixels)");
+        // Shading within 6/255 except silhouette pixels and grazing normals (≤ 3 %).
+        check(&format!("iso {clip:?}"), &differences(&img, &cpu), 6, 0.03);
+    }
+}
+
+#[test]
+fn empty_space_skipping_does_not_change_the_image() {
+    let mut s = scene();
+    let cam = camera(&s.volume.geometry);
+    for mode in RenderMode::ALL {
+        let frame = RayFrame::new(&cam, &s.volume.geometry, [f64::from(SIZE); 2], clip_for(mode), 0.5).unwrap();
+        let on = gpu(&mut s, &frame, &style(mode));
+        let off = gpu(&mut s, &frame, &RaycastStyle { skip_empty: false, ..style(mode) });
+        let diff = on.iter().zip(&off).filter(|(a, b)| a != b).count();
+        assert_eq!(diff, 0, "{mode:?}: {diff} bytes differ with skipping on");
+        assert!(on.chunks(4).any(|p| p[0] > 20), "{mode:?}: the image is not empty");
+    }
+}
+
+#[test]
+fn label_mask_tints_the_surface_where_it_is_set() {
+    let mut s = scene();
+    let cam = OrbitCamera::fit(&s.volume.geometry);
+    let frame = RayFrame::new(&cam, &s.volume.geometry, [f64::from(SIZE); 2], ClipBox::default(), 0.5).unwrap();
+    let [nx, ny, nz] = s.volume.geometry.dims;
+    // Label 1 (the defacing mask colour, red) on the voxels with i < nx / 2.
+    let mask: Vec<u8> = (0..nx * ny * nz).map(|n| u8::from(n % nx < nx / 2)).collect();
+    let (device, queue) = (s.device.clone(), s.queue.clone());
+    s.res.raycast_mut(&device, &queue).set_mask(&device, &queue, 1, Some(([nx, ny, nz], &mask)));
+    let img = gpu(&mut s, &frame, &RaycastStyle { mask_opacity: 0.6, ..style(RenderMode::Iso) });
+    let px = |x: u32, y: u32| &img[((y * SIZE + x) * 4) as usize..][..3];
+    let row = SIZE / 2;
+    // The grid's i axis runs to screen right (patient left) in the anterior view, rotated 0.3 rad.
+    let (left, right) = (px(SIZE / 2 - 6, row), px(SIZE / 2 + 6, row));
+    assert!(left[0] > left[1] + 40, "masked half is red: {left:?}");
+    assert!(right[0] < right[1] + 40, "unmasked half keeps the surface colour: {right:?}");
+}
