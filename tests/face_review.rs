@@ -1,6 +1,6 @@
 //! Non-text identifiers in the burned-in review queue: photographs of faces written as DICOM
-//! (native RGB and JPEG baseline, from the sample photos) get an eye band or a whole-face box per
-//! the project setting, at identifier risk; whole-slide label and overview images get a full
+//! (native RGB and JPEG baseline, from the sample photos) or added as plain JPEG files get an eye
+//! band or a whole-face box per the project setting, at identifier risk; whole-slide label and overview images get a full
 //! mask, volume images do not.
 //!
 //! The photos come from `scripts/fetch-sample-data.sh` (`$SUMI_SAMPLE_DATA` overrides the cache's
@@ -177,6 +177,20 @@ fn a_vl_photo_of_a_face_gets_an_eye_band_over_its_eyes_at_identifier_risk() {
         assert_eq!(q.risk, risk::PHI_MATCH, "{name}: a face is an identifier");
         assert_eq!(q.boxes, q.proposed, "the reviewer starts from the proposal");
     }
+}
+
+#[test]
+fn a_jpeg_photo_added_as_it_is_gets_an_eye_band_too() {
+    // PNG/JPEG/TIFF files join projects as OT/XC instances: photographs like any other.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(sample("face-recognition/tests/test_images/obama2.jpg"), dir.path().join("visit.jpg")).unwrap();
+    let (_, items) = queue(dir.path(), None);
+    assert_eq!(items.len(), 1, "{items:?}");
+    let bands = only_reason(&items[0], EYE_BAND_REASON);
+    assert_eq!(bands.len(), 1, "{:?}", items[0].proposed);
+    let (eyes, _) = truth("obama2");
+    assert!(covered(bands[0], eyes) >= 0.9, "band {:?} misses the eyes {eyes:?}", bands[0]);
+    assert_eq!(items[0].risk, risk::PHI_MATCH);
 }
 
 #[test]
