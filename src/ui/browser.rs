@@ -20,13 +20,20 @@ pub fn browser(ui: &mut egui::Ui, app: &mut SumiApp) {
             ui.weak(tr(lang, "browser.empty"));
         }
         for patient in &app.tree {
-            let title = format!("{}  {}", patient.patient_name, patient.patient_id);
+            let mut title = format!("{}  {}", patient.patient_name, patient.patient_id).trim().to_string();
+            if title.is_empty() {
+                // Photos and screenshots carry no patient: the header still needs a name.
+                title = tr(lang, "browser.no_patient").to_string();
+            }
             egui::CollapsingHeader::new(title)
                 .id_salt(("patient", &patient.patient_id, &patient.patient_name))
                 .default_open(true)
                 .show(ui, |ui| {
                     for study in &patient.studies {
-                        let title = format!("{}  {}", study.date, study.description);
+                        let mut title = format!("{}  {}", study.date, study.description).trim().to_string();
+                        if title.is_empty() {
+                            title = study.study_uid.clone();
+                        }
                         egui::CollapsingHeader::new(title)
                             .id_salt(("study", &study.study_uid))
                             .default_open(true)

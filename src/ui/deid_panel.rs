@@ -159,10 +159,11 @@ impl DeidPanel {
             });
         });
         ui.horizontal(|ui| {
-            ui.label(tr(lang, "deid.profile_file"));
+            let label = ui.label(tr(lang, "deid.profile_file"));
             ui.add(
                 egui::TextEdit::singleline(&mut self.profile_file).desired_width(280.0).hint_text("/path/profile.toml"),
-            );
+            )
+            .labelled_by(label.id);
             if ui.button(tr(lang, "dialog.open")).clicked() && !self.profile_file.trim().is_empty() {
                 let file = self.profile_file.trim().to_string();
                 match Profile::load(&file) {

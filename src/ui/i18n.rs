@@ -128,6 +128,7 @@ pub const TABLE: &[(&str, &str, &str)] = &[
     ("option.retain_safe_private", "Retain Safe Private", "安全なプライベートタグを保持"),
     ("option.retain_institution_identity", "Retain Institution Identity", "施設識別を保持"),
     ("menu.review", "Burned-in text review", "焼き込み文字のレビュー"),
+    ("browser.no_patient", "(no patient: photos and screenshots)", "（患者情報なし：写真・画面画像）"),
     ("review.title", "Review queue", "レビュー待ち"),
     ("review.detect", "Find text in the project", "プロジェクト内の文字を検出"),
     (
