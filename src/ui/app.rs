@@ -265,6 +265,7 @@ impl SumiApp {
         let mut submit = false;
         egui::Window::new(tr(lang, "menu.open_path")).open(&mut open).collapsible(false).show(ctx, |ui| {
             let edit = ui.add(egui::TextEdit::singleline(text).desired_width(480.0).hint_text("/path/to/dicom"));
+            edit.widget_info(|| egui::WidgetInfo::labeled(egui::Role::TextInput, true, tr(lang, "menu.open_path")));
             submit = edit.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
             submit |= ui.button(tr(lang, "dialog.open")).clicked();
         });

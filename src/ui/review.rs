@@ -294,7 +294,8 @@ pub fn toolbar(ui: &mut egui::Ui, app: &mut SumiApp) {
         if ui.button(tr(lang, "review.flag")).on_hover_text("F").clicked() {
             act = Some("flag");
         }
-        ui.add(egui::TextEdit::singleline(&mut r.comment).desired_width(180.0).hint_text(tr(lang, "review.comment")));
+        ui.add(egui::TextEdit::singleline(&mut r.comment).desired_width(180.0).hint_text(tr(lang, "review.comment")))
+            .widget_info(|| egui::WidgetInfo::labeled(egui::Role::TextInput, true, tr(lang, "review.comment")));
         ui.separator();
         ui.checkbox(&mut r.preview_clean, tr(lang, "review.preview_clean"));
         ui.checkbox(&mut r.hide_boxes, tr(lang, "review.hide_boxes"));
