@@ -1,12 +1,11 @@
 //! Agreement between two annotators' layers, per label: Dice overlap and the 95th-percentile
 //! Hausdorff distance between their surfaces in mm (the maximum of the two directed 95th
-//! percentiles, as MONAI and the BraTS challenge compute it). Distances come from an exact
-//! Euclidean distance transform (Felzenszwalb–Huttenlocher, separable, anisotropic spacing)
-//! over the two labels' joint bounding box only, so memory follows the structures, not the scan.
-
-use rayon::prelude::*;
+//! percentiles, as MONAI and the BraTS challenge compute it). Distances come from the exact
+//! Euclidean distance transform of `volume::distance`, over the two labels' joint bounding box
+//! only, so memory follows the structures, not the scan.
 
 use super::labelmap::LabelMap;
+use crate::volume::distance::edt_sq;
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct LabelAgreement {
@@ -82,85 +81,6 @@ fn surface(m: &LabelMap, label: u8, lo: [usize; 3], n: [usize; 3]) -> Vec<bool> 
     out
 }
 
-/// 1D squared distance transform of `f` with sample spacing `s` (Felzenszwalb–Huttenlocher).
-fn edt_1d(f: &[f64], s: f64, out: &mut [f64], v: &mut Vec<usize>, z: &mut Vec<f64>) {
-    let n = f.len();
-    v.clear();
-    z.clear();
-    let pos = |q: usize| q as f64 * s;
-    for q in 0..n {
-        if f[q].is_infinite() {
-            continue;
-        }
-        while let Some(&p) = v.last() {
-            let meet = ((f[q] + pos(q) * pos(q)) - (f[p] + pos(p) * pos(p))) / (2.0 * (pos(q) - pos(p)));
-            if meet <= *z.last().expect("one bound per parabola") {
-                v.pop();
-                z.pop();
-            } else {
-                z.push(meet);
-                break;
-            }
-        }
-        if v.is_empty() {
-            z.push(f64::NEG_INFINITY);
-        }
-        v.push(q);
-    }
-    if v.is_empty() {
-        out.fill(f64::INFINITY);
-        return;
-    }
-    z.push(f64::INFINITY);
-    let mut k = 0;
-    for (q, o) in out.iter_mut().enumerate() {
-        while z[k + 1] < pos(q) {
-            k += 1;
-        }
-        let d = pos(q) - pos(v[k]);
-        *o = d * d + f[v[k]];
-    }
-}
-
-/// Squared distance (mm²) from every voxel of the box to the nearest `true` voxel.
-fn squared_distances(seeds: &[bool], n: [usize; 3], spacing: [f64; 3]) -> Vec<f64> {
-    let mut g: Vec<f64> = seeds.iter().map(|&s| if s { 0.0 } else { f64::INFINITY }).collect();
-    let idx = |i: usize, j: usize, k: usize| (k * n[1] + j) * n[0] + i;
-    for axis in 0..3 {
-        let (a, b) = match axis {
-            0 => (1, 2),
-            1 => (0, 2),
-            _ => (0, 1),
-        };
-        let lines: Vec<(usize, usize)> = (0..n[b]).flat_map(|q| (0..n[a]).map(move |p| (p, q))).collect();
-        let results: Vec<Vec<f64>> = lines
-            .par_iter()
-            .map_init(
-                || (Vec::new(), Vec::new()),
-                |(v, z), &(p, q)| {
-                    let at = |t: usize| {
-                        let mut c = [0; 3];
-                        (c[axis], c[a], c[b]) = (t, p, q);
-                        idx(c[0], c[1], c[2])
-                    };
-                    let f: Vec<f64> = (0..n[axis]).map(|t| g[at(t)]).collect();
-                    let mut out = vec![0.0; n[axis]];
-                    edt_1d(&f, spacing[axis], &mut out, v, z);
-                    out
-                },
-            )
-            .collect();
-        for (&(p, q), out) in lines.iter().zip(results) {
-            for (t, d) in out.into_iter().enumerate() {
-                let mut c = [0; 3];
-                (c[axis], c[a], c[b]) = (t, p, q);
-                g[idx(c[0], c[1], c[2])] = d;
-            }
-        }
-    }
-    g
-}
-
 fn percentile95(mut d: Vec<f64>) -> f64 {
     if d.is_empty() {
         return 0.0;
@@ -174,9 +94,10 @@ fn hausdorff95(a: &LabelMap, b: &LabelMap, label: u8, spacing: [f64; 3]) -> f64 
     let (lo, hi) = bounds(a, b, label, 1);
     let n = [hi[0] - lo[0] + 1, hi[1] - lo[1] + 1, hi[2] - lo[2] + 1];
     let (sa, sb) = (surface(a, label, lo, n), surface(b, label, lo, n));
-    let (da, db) = (squared_distances(&sa, n, spacing), squared_distances(&sb, n, spacing));
-    let directed = |from: &[bool], to: &[f64]| {
-        percentile95(from.iter().zip(to).filter(|(s, _)| **s).map(|(_, d)| d.sqrt()).collect())
+    // `edt_sq` indexes x fastest, then y, then z: the layout `surface` writes.
+    let (da, db) = (edt_sq(&sa, n, spacing), edt_sq(&sb, n, spacing));
+    let directed = |from: &[bool], to: &[f32]| {
+        percentile95(from.iter().zip(to).filter(|(s, _)| **s).map(|(_, d)| f64::from(d.sqrt())).collect())
     };
     directed(&sa, &db).max(directed(&sb, &da))
 }
@@ -221,16 +142,5 @@ mod tests {
         cube(&mut b, 5, [40, 30, 1], [45, 35, 3]);
         let r = agreement(&a, &b, [0.5, 1.0, 2.0]);
         assert_eq!((r[1].label, r[1].dice, r[1].hausdorff95_mm), (5, 0.0, None));
-    }
-
-    #[test]
-    fn the_distance_transform_is_exact_on_anisotropic_grids() {
-        let n = [7, 5, 4];
-        let mut seeds = vec![false; 140];
-        seeds[0] = true;
-        let d = squared_distances(&seeds, n, [0.5, 2.0, 3.0]);
-        let at = |i: usize, j: usize, k: usize| d[(k * n[1] + j) * n[0] + i];
-        assert_eq!(at(6, 4, 3), 9.0 + 64.0 + 81.0);
-        assert_eq!(at(2, 0, 0), 1.0);
     }
 }

@@ -1,6 +1,7 @@
 //! Volumes: voxels in modality units plus one `Geometry` mapping index ↔ patient LPS mm.
 
 pub mod camera;
+pub mod distance;
 pub mod geometry;
 pub mod load;
 pub mod mpr;
