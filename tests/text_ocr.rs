@@ -6,7 +6,9 @@
 //! tesseract-ocr-eng tesseract-ocr-jpn) and the sample-data cache (`scripts/fetch-sample-data.sh`,
 //! or `$SUMI_SAMPLE_DATA`). Without either the tests fail: they do not skip.
 
-use std::path::{Path, PathBuf};
+mod sample_data;
+
+use std::path::Path;
 
 use dicom_dictionary_std::tags;
 use sumi::deid::text::eval::{TruthBox, coverage};
@@ -20,18 +22,6 @@ use sumi::demo::glyphs::Canvas;
 use sumi::dicom::{decode_file, open_dicom, scan_paths};
 use sumi::project::text_review::risk;
 use sumi::project::{Project, import_scan};
-
-fn sample_data() -> PathBuf {
-    let dir = std::env::var_os("SUMI_SAMPLE_DATA")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join(".cache/sample-data"));
-    assert!(
-        dir.join("PATHS.txt").is_file(),
-        "sample data missing at {}: run scripts/fetch-sample-data.sh (or set SUMI_SAMPLE_DATA)",
-        dir.display()
-    );
-    dir
-}
 
 fn tesseract() {
     check(Lang::EnglishJapanese).unwrap_or_else(|e| panic!("{e}"));
@@ -79,7 +69,7 @@ fn over(boxes: &[TextBox], t: [u32; 4], k: u32) -> Vec<&TextBox> {
 #[test]
 fn header_phi_drawn_on_a_real_ultrasound_frame_is_read_and_marked_and_settings_are_technical() {
     tesseract();
-    let path = sample_data().join(US).join("RGB_IMAGE.dcm");
+    let path = sample_data::root().join(US).join("RGB_IMAGE.dcm");
     let phi = phi_of(&path);
     // The strings as a screen would show them, from this file's own header.
     let name =
@@ -161,7 +151,7 @@ fn japanese_names_and_era_dates_are_read_with_japanese_data_and_matched() {
     phi.add_name("Patient's Name", "Yamada^Tarou=山田^太郎=やまだ^たろう");
     phi.add_date("Patient's Birth Date", "19510829");
     assert_eq!(Lang::for_patient(&phi), Lang::EnglishJapanese);
-    let mut luma = luma_of(&sample_data().join(PD).join("US1_UNCR.dcm"));
+    let mut luma = luma_of(&sample_data::root().join(PD).join("US1_UNCR.dcm"));
     let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/ocr");
     // Where devices write: on the screen's dark background.
     let (x, y) = dark_spot(&luma, 200, 70);
@@ -196,7 +186,7 @@ fn edit_distance(a: &[char], b: &[char]) -> usize {
 #[test]
 fn truth_boxes_of_the_real_samples_whose_text_is_a_header_value_are_marked_phi_and_no_other_is() {
     tesseract();
-    let cache = sample_data();
+    let cache = sample_data::root();
     let (mut chars, mut errors, mut header_phi, mut marked, mut false_phi) = (0, 0, 0, 0, Vec::new());
     for (dir, file, name) in REAL {
         let path = cache.join(dir).join(file);
@@ -243,7 +233,7 @@ fn truth_boxes_of_the_real_samples_whose_text_is_a_header_value_are_marked_phi_a
 #[test]
 fn detect_with_ocr_marks_proposals_over_header_phi_and_reports_ocr_time_apart() {
     tesseract();
-    let cache = sample_data();
+    let cache = sample_data::root();
     let (mut boxes_read, mut ocr_ms, mut images) = (0, 0.0, 0);
     for (dir, file, name) in REAL {
         let path = cache.join(dir).join(file);
@@ -294,7 +284,7 @@ fn sumi(args: &[&str], paths: &[&Path], tesseract: Option<&str>) -> std::process
 #[test]
 fn cli_ocr_reports_text_class_and_time_and_a_missing_tesseract_is_one_line_with_boxes_still_reported() {
     tesseract();
-    let rgb = sample_data().join(US).join("RGB_IMAGE.dcm");
+    let rgb = sample_data::root().join(US).join("RGB_IMAGE.dcm");
     let out = sumi(&["detect-text", "--ocr", "--json"], &[&rgb], None);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
@@ -320,7 +310,7 @@ fn cli_ocr_reports_text_class_and_time_and_a_missing_tesseract_is_one_line_with_
 fn review_queue_with_ocr_puts_instances_showing_header_phi_first() {
     tesseract();
     let dir = tempfile::tempdir().unwrap();
-    let us = sample_data().join(US);
+    let us = sample_data::root().join(US);
     let scan = scan_paths(&[us.join("GREYSCALE_IMAGE.dcm"), us.join("ultrasound-multiframe.dcm")], &|_, _| {});
     let mut project = Project::open(&dir.path().join("p.sumi")).unwrap();
     import_scan(&mut project, &scan, "importer", &[]).unwrap();
