@@ -75,9 +75,11 @@ fn rows(conn: &Connection) -> rusqlite::Result<Vec<Row>> {
 
 /// Gives rows written before the chain existed their hashes, in id order (run on open).
 pub(crate) fn seal_unchained(conn: &mut Connection) -> rusqlite::Result<usize> {
-    let missing: bool =
-        conn.query_row("SELECT EXISTS (SELECT 1 FROM audit_log WHERE hash IS NULL)", [], |r| r.get(0))?;
-    if !missing {
+    // Unhashed rows are the ones written before migration 5, so they are the oldest: looking at
+    // the first row (by primary key) answers without scanning the log on every open.
+    let oldest_unsealed: Option<bool> =
+        conn.query_row("SELECT hash IS NULL FROM audit_log ORDER BY id LIMIT 1", [], |r| r.get(0)).optional()?;
+    if oldest_unsealed != Some(true) {
         return Ok(0);
     }
     let tx = conn.transaction()?;
