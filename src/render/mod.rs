@@ -33,3 +33,49 @@ pub fn wgpu_setup() -> egui_wgpu::WgpuSetup {
     setup.device_descriptor = std::sync::Arc::new(device_descriptor);
     egui_wgpu::WgpuSetup::CreateNew(setup)
 }
+
+/// Bind-group layout entries shared by the slice (MPR) and 3D pipelines, which bind the same
+/// volume the same way: a uniform block, 3D textures, and the volume's sampler.
+pub(crate) mod layout {
+    use super::wgpu;
+
+    pub fn uniform(binding: u32) -> wgpu::BindGroupLayoutEntry {
+        wgpu::BindGroupLayoutEntry {
+            binding,
+            visibility: wgpu::ShaderStages::FRAGMENT,
+            ty: wgpu::BindingType::Buffer {
+                ty: wgpu::BufferBindingType::Uniform,
+                has_dynamic_offset: false,
+                min_binding_size: None,
+            },
+            count: None,
+        }
+    }
+
+    pub fn texture_3d(binding: u32, sample_type: wgpu::TextureSampleType) -> wgpu::BindGroupLayoutEntry {
+        wgpu::BindGroupLayoutEntry {
+            binding,
+            visibility: wgpu::ShaderStages::FRAGMENT,
+            ty: wgpu::BindingType::Texture {
+                sample_type,
+                view_dimension: wgpu::TextureViewDimension::D3,
+                multisampled: false,
+            },
+            count: None,
+        }
+    }
+
+    /// Filtering where the volume's texture format can be filtered, else nearest.
+    pub fn volume_sampler(binding: u32, filterable: bool) -> wgpu::BindGroupLayoutEntry {
+        wgpu::BindGroupLayoutEntry {
+            binding,
+            visibility: wgpu::ShaderStages::FRAGMENT,
+            ty: wgpu::BindingType::Sampler(if filterable {
+                wgpu::SamplerBindingType::Filtering
+            } else {
+                wgpu::SamplerBindingType::NonFiltering
+            }),
+            count: None,
+        }
+    }
+}

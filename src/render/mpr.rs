@@ -8,6 +8,7 @@ use eframe::wgpu;
 use nalgebra::Matrix4;
 
 use super::gpu_volume::GpuVolume;
+use super::layout;
 use super::raycast::{RaycastParams, RaycastResources};
 
 /// Uniforms, laid out as in shaders/mpr.wgsl.
@@ -93,36 +94,9 @@ impl MprResources {
             device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
                 label: Some("sumi mpr layout"),
                 entries: &[
-                    wgpu::BindGroupLayoutEntry {
-                        binding: 0,
-                        visibility: wgpu::ShaderStages::FRAGMENT,
-                        ty: wgpu::BindingType::Buffer {
-                            ty: wgpu::BufferBindingType::Uniform,
-                            has_dynamic_offset: false,
-                            min_binding_size: None,
-                        },
-                        count: None,
-                    },
-                    wgpu::BindGroupLayoutEntry {
-                        binding: 1,
-                        visibility: wgpu::ShaderStages::FRAGMENT,
-                        ty: wgpu::BindingType::Texture {
-                            sample_type: wgpu::TextureSampleType::Float { filterable },
-                            view_dimension: wgpu::TextureViewDimension::D3,
-                            multisampled: false,
-                        },
-                        count: None,
-                    },
-                    wgpu::BindGroupLayoutEntry {
-                        binding: 2,
-                        visibility: wgpu::ShaderStages::FRAGMENT,
-                        ty: wgpu::BindingType::Sampler(if filterable {
-                            wgpu::SamplerBindingType::Filtering
-                        } else {
-                            wgpu::SamplerBindingType::NonFiltering
-                        }),
-                        count: None,
-                    },
+                    layout::uniform(0),
+                    layout::texture_3d(1, wgpu::TextureSampleType::Float { filterable }),
+                    layout::volume_sampler(2, filterable),
                 ],
             })
         };

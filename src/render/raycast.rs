@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use eframe::wgpu;
 
 use super::gpu_volume::GpuVolume;
+use super::layout;
 use super::target::Target;
 use crate::volume::camera::RayFrame;
 use crate::volume::raycast::{BRICK, BrickGrid, RenderMode};
@@ -118,19 +119,6 @@ pub struct RaycastResources {
     generation: u64,
 }
 
-fn texture_entry(binding: u32, sample_type: wgpu::TextureSampleType) -> wgpu::BindGroupLayoutEntry {
-    wgpu::BindGroupLayoutEntry {
-        binding,
-        visibility: wgpu::ShaderStages::FRAGMENT,
-        ty: wgpu::BindingType::Texture {
-            sample_type,
-            view_dimension: wgpu::TextureViewDimension::D3,
-            multisampled: false,
-        },
-        count: None,
-    }
-}
-
 /// A 3D texture with `data` (tightly packed rows of `texel` bytes).
 fn texture_3d(
     device: &wgpu::Device,
@@ -174,29 +162,11 @@ impl RaycastResources {
             device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
                 label: Some("sumi raycast layout"),
                 entries: &[
-                    wgpu::BindGroupLayoutEntry {
-                        binding: 0,
-                        visibility: wgpu::ShaderStages::FRAGMENT,
-                        ty: wgpu::BindingType::Buffer {
-                            ty: wgpu::BufferBindingType::Uniform,
-                            has_dynamic_offset: false,
-                            min_binding_size: None,
-                        },
-                        count: None,
-                    },
-                    texture_entry(1, wgpu::TextureSampleType::Float { filterable }),
-                    wgpu::BindGroupLayoutEntry {
-                        binding: 2,
-                        visibility: wgpu::ShaderStages::FRAGMENT,
-                        ty: wgpu::BindingType::Sampler(if filterable {
-                            wgpu::SamplerBindingType::Filtering
-                        } else {
-                            wgpu::SamplerBindingType::NonFiltering
-                        }),
-                        count: None,
-                    },
-                    texture_entry(3, wgpu::TextureSampleType::Float { filterable: false }),
-                    texture_entry(4, wgpu::TextureSampleType::Uint),
+                    layout::uniform(0),
+                    layout::texture_3d(1, wgpu::TextureSampleType::Float { filterable }),
+                    layout::volume_sampler(2, filterable),
+                    layout::texture_3d(3, wgpu::TextureSampleType::Float { filterable: false }),
+                    layout::texture_3d(4, wgpu::TextureSampleType::Uint),
                 ],
             })
         };
