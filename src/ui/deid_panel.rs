@@ -240,8 +240,8 @@ impl DeidPanel {
             }
         });
         ui.horizontal(|ui| {
-            ui.label(tr(lang, "tags.filter"));
-            ui.text_edit_singleline(&mut self.search);
+            let label = ui.label(tr(lang, "tags.filter"));
+            ui.text_edit_singleline(&mut self.search).labelled_by(label.id);
         });
         let rows: Vec<&Change> = self.changes.iter().filter(|c| self.visible(c)).collect();
         let row_h = egui::TextStyle::Body.resolve(ui.style()).size + 6.0;

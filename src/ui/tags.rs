@@ -79,8 +79,8 @@ impl TagBrowser {
         }
         ui.label(egui::RichText::new(path.display().to_string()).small().weak());
         ui.horizontal(|ui| {
-            ui.label(tr(lang, "tags.filter"));
-            ui.text_edit_singleline(&mut self.filter);
+            let label = ui.label(tr(lang, "tags.filter"));
+            ui.text_edit_singleline(&mut self.filter).labelled_by(label.id);
         });
         if let Some(e) = &self.error {
             ui.colored_label(ui.visuals().error_fg_color, e);
