@@ -5,6 +5,7 @@ pub mod annotate;
 pub mod deid;
 pub mod demo;
 pub mod dicom;
+pub mod export;
 pub mod project;
 pub mod volume;
 

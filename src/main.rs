@@ -141,6 +141,84 @@ enum Command {
     },
     /// Write the bundled demo study into a folder (the GUI does this on first run).
     Demo { out: PathBuf },
+    /// Export the project's de-identified data: pre-flight check, then instances (profile,
+    /// reviewed boxes filled, defaced voxels) into <out>/<pseudonym>/<study>/<series>/<n>.dcm with a
+    /// manifest (JSON + CSV, SHA-256 per file) and a conformance statement, moved into place atomically.
+    Export {
+        #[arg(long)]
+        project: PathBuf,
+        /// The export folder (must not exist, or be empty).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Study Instance UIDs or project study ids (default: every study).
+        #[arg(long, value_delimiter = ',')]
+        studies: Vec<String>,
+        /// Key vault (default: <project>.vault beside the project file).
+        #[arg(long)]
+        vault: Option<PathBuf>,
+        #[arg(long)]
+        user: Option<String>,
+        /// Include annotation layers (they must be approved).
+        #[arg(long)]
+        labels: bool,
+        #[arg(long)]
+        jobs: Option<usize>,
+        /// Only run the pre-flight check and print it (exit code 2 when something blocks).
+        #[arg(long)]
+        check: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Review decisions from the command line (for scripted pipelines).
+    Review {
+        #[command(subcommand)]
+        what: ReviewCommand,
+    },
+    /// Show or change project settings: deid.profile, deface.required, face_mask, foreign_image_output.
+    Settings {
+        #[arg(long)]
+        project: PathBuf,
+        key: Option<String>,
+        value: Option<String>,
+        #[arg(long)]
+        user: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum ReviewCommand {
+    /// Run the burned-in text, face and slide-label detectors on every image of the project and
+    /// queue proposals (decisions already taken are kept).
+    Propose {
+        #[arg(long)]
+        project: PathBuf,
+        #[arg(long)]
+        ocr: bool,
+    },
+    /// Approve pending proposals as they stand, recorded in the audit log as one bulk decision.
+    Approve {
+        #[arg(long)]
+        project: PathBuf,
+        /// Every pending proposal (required: there is no per-item form here).
+        #[arg(long, required = true)]
+        all: bool,
+        #[arg(long)]
+        reviewer: String,
+        #[arg(long)]
+        reason: String,
+    },
+    /// Let an export pass one pre-flight blocker (its item key, e.g. text/instance/12), with a
+    /// mandatory reason; audited.
+    Override {
+        #[arg(long)]
+        project: PathBuf,
+        #[arg(long)]
+        item: String,
+        #[arg(long)]
+        supervisor: String,
+        #[arg(long)]
+        reason: String,
+    },
 }
 
 /// A PS3.15 option by its kebab-case name (e.g. retain-uids), as profiles spell it.
@@ -248,6 +326,19 @@ fn main() -> ExitCode {
             cli::bench_gui3d(&dir, [width, height], frames)
         }
         Some(Command::Demo { out }) => cli::demo(&out),
+        Some(Command::Export { project, out, studies, vault, user, labels, jobs, check, json }) => {
+            cli::export_cmd(cli::ExportArgs { project, out, studies, vault, user, labels, jobs, check, json })
+        }
+        Some(Command::Review { what: ReviewCommand::Propose { project, ocr } }) => cli::review_propose(&project, ocr),
+        Some(Command::Review { what: ReviewCommand::Approve { project, all: _, reviewer, reason } }) => {
+            cli::review_approve_all(&project, &reviewer, &reason)
+        }
+        Some(Command::Review { what: ReviewCommand::Override { project, item, supervisor, reason } }) => {
+            cli::review_override(&project, &item, &supervisor, &reason)
+        }
+        Some(Command::Settings { project, key, value, user }) => {
+            cli::settings(&project, key.as_deref(), value.as_deref(), user)
+        }
         Some(Command::Deface { input, out_mask, out_volume, render, out_brain, margin_mm, json }) => {
             cli::deface(cli::DefaceArgs { input, out_mask, out_volume, render, out_brain, margin_mm, json })
         }

@@ -5,6 +5,7 @@ mod clean_image;
 mod deface;
 mod deid;
 mod detect_text;
+mod export;
 mod info;
 
 use std::path::{Path, PathBuf};
@@ -21,6 +22,7 @@ pub use clean_image::{CleanImageArgs, clean_image};
 pub use deface::{DefaceArgs, bench_deface, deface};
 pub use deid::{DeidArgs, deid, vault_lookup};
 pub use detect_text::detect_text;
+pub use export::{ExportArgs, export_cmd, review_approve_all, review_override, review_propose, settings};
 pub use info::info;
 
 pub fn gui(paths: Vec<PathBuf>) -> CliResult {

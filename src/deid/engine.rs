@@ -56,7 +56,7 @@ pub struct Deidentifier<'a> {
     pub profile: &'a Profile,
     overrides: Vec<CompiledOverride>,
     safe_private: Vec<SafePrivate>,
-    vault: &'a Vault,
+    pub vault: &'a Vault,
 }
 
 /// Private blocks of one data set level: the creator of each (group, block), and the blocks
@@ -193,6 +193,30 @@ impl<'a> Deidentifier<'a> {
         }
     }
 
+    /// The action the profile declares for `tag` and why, before a combined code (X/Z, X/D, …) is
+    /// resolved by the attribute's Type in the IOD: a profile override, the private-attribute
+    /// rule, or the Annex E row under the profile's options. None when the table does not list it.
+    pub fn declared_action(&self, tag: Tag) -> Option<(Action, String)> {
+        let p = self.profile;
+        if tag.element() == 0x0000 {
+            return Some((Action::X, "group length: no longer valid once elements change (retired)".into()));
+        }
+        if let Some(o) = self.overrides.iter().find(|o| o.pattern.matches(tag)) {
+            return Some((o.action, format!("profile {}: {}", p.name, o.reason)));
+        }
+        if tag.group() % 2 == 1 {
+            return Some((Action::X, "private attribute: removed (no safe-private list entry)".into()));
+        }
+        let row = annex_e().lookup(tag)?;
+        let chosen = row
+            .options
+            .iter()
+            .filter(|(o, _)| p.has(*o))
+            .max_by_key(|(o, _)| o.is_clean())
+            .map(|(o, a)| (*a, format!("PS3.15 {}: {}", o.code().1, row.name)));
+        Some(chosen.unwrap_or((row.basic, format!("PS3.15 Basic Profile: {}", row.name))))
+    }
+
     fn decide(&self, tag: Tag, vr: VR, path: &[Tag], ctx: &Ctx) -> (Op, String) {
         let p = self.profile;
         let top = path.len() == 1;
@@ -222,23 +246,7 @@ impl<'a> Deidentifier<'a> {
                 _ => {}
             }
         }
-        if tag.element() == 0x0000 {
-            return (Op::Table(Action::X), "group length: no longer valid once elements change (retired)".into());
-        }
-        if let Some(o) = self.overrides.iter().find(|o| o.pattern.matches(tag)) {
-            return (Op::Table(o.action), format!("profile {}: {}", p.name, o.reason));
-        }
-        if tag.group() % 2 == 1 {
-            return (Op::Table(Action::X), "private attribute: removed (no safe-private list entry)".into());
-        }
-        if let Some(row) = annex_e().lookup(tag) {
-            let chosen = row
-                .options
-                .iter()
-                .filter(|(o, _)| p.has(*o))
-                .max_by_key(|(o, _)| o.is_clean())
-                .map(|(o, a)| (*a, format!("PS3.15 {}: {}", o.code().1, row.name)));
-            let (action, reason) = chosen.unwrap_or((row.basic, format!("PS3.15 Basic Profile: {}", row.name)));
+        if let Some((action, reason)) = self.declared_action(tag) {
             if action.is_combined() {
                 let types = iod_types();
                 let ty = types.type_of(&ctx.sop_class, path);

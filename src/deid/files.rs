@@ -8,6 +8,7 @@ use std::time::Instant;
 
 use dicom_dictionary_std::tags;
 use dicom_object::meta::FileMetaTableBuilder;
+use dicom_object::{DefaultDicomObject, InMemDicomObject};
 use rayon::prelude::*;
 use serde::Serialize;
 
@@ -56,35 +57,68 @@ pub struct DeidSummary {
     pub jobs: usize,
 }
 
+/// A change to a whole object's stored pixels; the error says why it failed.
+pub type PixelEdit<'a> = dyn Fn(&mut DefaultDicomObject) -> Result<(), String> + Sync + 'a;
+
+/// What an export changes besides the profile.
+#[derive(Clone, Copy, Default)]
+pub struct FileEdits<'a> {
+    /// Changes to the stored pixels (reviewed text boxes, defacing), made on the whole object
+    /// before the profile runs; the Pixel Data copy-through is then not used.
+    pub pixels: Option<&'a PixelEdit<'a>>,
+    /// Header changes after the profile (e.g. Burned In Annotation after a review).
+    pub header: Option<&'a (dyn Fn(&mut InMemDicomObject) + Sync)>,
+}
+
 /// De-identifies one file into `out_dir/<new series UID>/<new SOP Instance UID>.dcm`.
-///
-/// Fast path: when the root Pixel Data element is verifiably the file's last element (little
-/// endian, not deflated), only the header is parsed and the Pixel Data bytes are copied verbatim
-/// from the source; otherwise the whole object is read and rewritten.
 pub fn deidentify_file(source: &Path, out_dir: &Path, deid: &Deidentifier<'_>) -> Result<FileResult, DeidFileError> {
-    let mut file = open_dicom(source, true)?;
+    let place = |obj: &InMemDicomObject| {
+        let series = uid_of(obj, tags::SERIES_INSTANCE_UID);
+        let sop_instance = uid_of(obj, tags::SOP_INSTANCE_UID);
+        out_dir.join(if series.is_empty() { "series" } else { series.as_str() }).join(format!("{sop_instance}.dcm"))
+    };
+    deidentify_file_to(source, deid, FileEdits::default(), &place)
+}
+
+fn uid_of(obj: &InMemDicomObject, tag: dicom_core::Tag) -> String {
+    obj.get(tag).and_then(|e| e.to_str().ok()).map(|s| s.trim_end_matches(['\0', ' ']).to_string()).unwrap_or_default()
+}
+
+/// De-identifies one file with `edits` and writes it where `place` says (given the de-identified
+/// object; the folder is created), atomically: a temporary file renamed into place.
+///
+/// Fast path: when there are no pixel edits and the root Pixel Data element is verifiably the
+/// file's last element (little endian, not deflated), only the header is parsed and the Pixel
+/// Data bytes are copied verbatim from the source; otherwise the whole object is read and rewritten.
+pub fn deidentify_file_to(
+    source: &Path,
+    deid: &Deidentifier<'_>,
+    edits: FileEdits<'_>,
+    place: &dyn Fn(&InMemDicomObject) -> PathBuf,
+) -> Result<FileResult, DeidFileError> {
+    let mut file = open_dicom(source, edits.pixels.is_none())?;
     // One handle on the source serves the tail check and the Pixel Data copy.
     let mut src = std::fs::File::open(source).map_err(|e| DicomError::Io { path: source.into(), source: e })?;
-    let tail = if file.had_file_meta && is_plain_little_endian(file.obj.meta().transfer_syntax()) {
-        locate_tail(&file, &mut src)
-    } else {
-        None
-    };
-    if tail.is_none() && file.obj.get(tags::PIXEL_DATA).is_none() {
+    let tail =
+        if edits.pixels.is_none() && file.had_file_meta && is_plain_little_endian(file.obj.meta().transfer_syntax()) {
+            locate_tail(&file, &mut src)
+        } else {
+            None
+        };
+    if edits.pixels.is_none() && tail.is_none() && file.obj.get(tags::PIXEL_DATA).is_none() {
         file = open_dicom(source, false)?;
+    }
+    if let Some(edit) = edits.pixels {
+        edit(&mut file.obj).map_err(|message| DeidFileError::Write { path: source.into(), message })?;
     }
     let ts = file.obj.meta().transfer_syntax().trim_end_matches('\0').to_string();
     let mut obj = file.obj.into_inner();
     let changes =
         deid.apply(&mut obj).map_err(|source_err| DeidFileError::Vault { path: source.into(), source: source_err })?;
-    let uid = |tag| {
-        obj.get(tag)
-            .and_then(|e| e.to_str().ok())
-            .map(|s| s.trim_end_matches(['\0', ' ']).to_string())
-            .unwrap_or_default()
-    };
-    let (sop_class, sop_instance, series) =
-        (uid(tags::SOP_CLASS_UID), uid(tags::SOP_INSTANCE_UID), uid(tags::SERIES_INSTANCE_UID));
+    if let Some(edit) = edits.header {
+        edit(&mut obj);
+    }
+    let (sop_class, sop_instance) = (uid_of(&obj, tags::SOP_CLASS_UID), uid_of(&obj, tags::SOP_INSTANCE_UID));
     let write_err = |message: String| DeidFileError::Write { path: source.into(), message };
     if sop_instance.is_empty() {
         return Err(write_err("no SOP Instance UID after de-identification".into()));
@@ -97,9 +131,9 @@ pub fn deidentify_file(source: &Path, out_dir: &Path, deid: &Deidentifier<'_>) -
         .implementation_version_name(crate::IMPLEMENTATION_VERSION_NAME)
         .build()
         .map_err(|e| write_err(error_chain(&e)))?;
-    let dir = out_dir.join(if series.is_empty() { "series" } else { series.as_str() });
-    std::fs::create_dir_all(&dir).map_err(|e| write_err(format!("cannot create {}: {e}", dir.display())))?;
-    let output = dir.join(format!("{sop_instance}.dcm"));
+    let output = place(&obj);
+    let dir = output.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir).map_err(|e| write_err(format!("cannot create {}: {e}", dir.display())))?;
     let tmp = dir.join(format!(".{sop_instance}.dcm.part"));
     let mut out =
         std::fs::File::create(&tmp).map_err(|e| write_err(format!("cannot create {}: {e}", tmp.display())))?;

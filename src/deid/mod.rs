@@ -22,7 +22,7 @@ pub mod vault;
 
 pub use action::{Action, AttrType};
 pub use engine::{Change, Deidentifier};
-pub use files::{DeidSummary, deidentify_file, deidentify_tree};
+pub use files::{DeidSummary, FileEdits, deidentify_file, deidentify_file_to, deidentify_tree};
 pub use options::ProfileOption;
 pub use profile::Profile;
 pub use vault::Vault;

@@ -100,6 +100,7 @@ pub fn propose_for_project(
     let detections: Vec<(&InstanceMeta, Result<Examined, String>)> =
         images.par_iter().map(|m| (*m, examine(m, DetectOptions { ocr }, mask))).collect();
     summary.examined = images.len();
+    let mut examined = Vec::new();
     for (m, found) in detections {
         // A slide label is masked from its header alone, even when its pixels cannot be decoded.
         let full_mask = slide_label_mask(m);
@@ -118,6 +119,7 @@ pub fn propose_for_project(
             }
         };
         let mut boxes: Vec<ReviewBox> = found.iter().map(to_review_box).collect();
+        examined.push((m.sop_instance_uid.clone(), found.len() + faces.len()));
         let identifiers = !faces.is_empty() || full_mask.is_some();
         summary.with_faces += usize::from(!faces.is_empty());
         summary.full_masks += usize::from(full_mask.is_some());
@@ -164,5 +166,6 @@ pub fn propose_for_project(
         summary.from_template += usize::from(from_template);
         summary.phi_matches += usize::from(phi);
     }
+    project.mark_text_examined(&examined)?;
     Ok(summary)
 }

@@ -48,6 +48,12 @@ fn head(conn: &Connection) -> rusqlite::Result<(i64, String)> {
     .map(|o| o.unwrap_or((0, GENESIS_HASH.into())))
 }
 
+/// The hash of the newest row (the genesis hash for an empty log): what an export records to
+/// anchor the chain outside the database.
+pub fn audit_head_hash(conn: &Connection) -> rusqlite::Result<String> {
+    head(conn).map(|(_, h)| h)
+}
+
 /// Appends one event. Call inside the transaction of the change it records.
 pub fn append_audit(
     conn: &Connection,

@@ -158,6 +158,33 @@ const MIGRATIONS: &[&str] = &[
             AND NEW.details IS OLD.details)
         BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
     "#,
+    // 7: export: which images the text detector has examined (the pre-flight blocks the rest), a
+    // supervisor's overrides of pre-flight blockers (with their reason), and every export run.
+    r#"
+    CREATE TABLE text_scans (
+        instance_ref INTEGER PRIMARY KEY REFERENCES instances(id) ON DELETE CASCADE,
+        at TEXT NOT NULL,
+        boxes INTEGER NOT NULL
+    );
+    CREATE TABLE export_overrides (
+        id INTEGER PRIMARY KEY,
+        item TEXT NOT NULL UNIQUE,
+        supervisor TEXT NOT NULL CHECK (length(trim(supervisor)) > 0),
+        reason TEXT NOT NULL CHECK (length(trim(reason)) > 0),
+        at TEXT NOT NULL
+    );
+    CREATE TABLE exports (
+        id INTEGER PRIMARY KEY,
+        out_dir TEXT NOT NULL,
+        actor TEXT NOT NULL,
+        started_at TEXT NOT NULL,
+        finished_at TEXT,
+        status TEXT NOT NULL CHECK (status IN ('running', 'complete', 'cancelled', 'failed')),
+        files INTEGER,
+        manifest_sha256 TEXT,
+        detail TEXT
+    );
+    "#,
 ];
 
 pub(crate) const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

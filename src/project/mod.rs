@@ -3,6 +3,8 @@
 
 pub mod annotations;
 mod audit;
+mod bulk_review;
+mod export_records;
 mod import;
 mod migrations;
 mod settings;
@@ -10,7 +12,11 @@ pub mod templates;
 pub mod text_review;
 pub(crate) mod time;
 
-pub use audit::{AuditEvent, ChainReport, GENESIS_HASH, append_audit, audit_events, verify_audit_chain};
+pub use audit::{
+    AuditEvent, ChainReport, GENESIS_HASH, append_audit, audit_events, audit_head_hash, verify_audit_chain,
+};
+pub use bulk_review::BulkApproval;
+pub use export_records::{ExportOverride, ExportStatus};
 pub use import::{ImportSummary, import_scan};
 pub use settings::{FaceMask, ForeignImageOutput};
 pub use time::now_rfc3339;
