@@ -443,3 +443,53 @@ fn view3d_shows_the_demo_head_and_a_left_drag_rotates_the_camera() {
         let _ = img.save("target/screens/view3d_bone.png");
     }
 }
+
+#[test]
+fn export_window_lists_preflight_blockers_then_exports_with_progress_after_approval() {
+    let data = tempfile::tempdir().unwrap();
+    let demo = sumi::demo::ensure_demo_study(data.path()).unwrap();
+    let project = data.path().join("export.sumi");
+    {
+        let mut db = sumi::project::Project::open(&project).unwrap();
+        let scan = sumi::dicom::scan_paths(std::slice::from_ref(&demo), &|_, _| {});
+        sumi::project::import_scan(&mut db, &scan, "importer", &[]).unwrap();
+        db.set_setting("deid.profile", "jp-pseudonymized", "admin").unwrap();
+        let options = sumi::deid::text_queue::ProposeOptions::default();
+        sumi::deid::text_queue::propose_for_project(&mut db, &scan.instances, options).unwrap();
+    }
+    let mut harness =
+        Harness::builder().with_size(egui::vec2(1500.0, 900.0)).wgpu_setup(wgpu_setup()).build_eframe(|cc| {
+            let mut app = SumiApp::new(cc);
+            app.open_project(project.clone());
+            app
+        });
+    step_until(&mut harness, "the project scan", |app| app.scan.is_some());
+    harness.get_by_label("File").click();
+    harness.run_steps(2);
+    harness.get_by_label("Export…").click();
+    harness.run_steps(3);
+    let check = harness.state().export.check.clone().expect("the pre-flight ran on opening");
+    assert_eq!(check.standing().count(), 2, "the two demo ultrasound images await review: {:?}", check.blockers);
+    assert!(harness.query_by_label_contains("Burned-in text not reviewed").is_some());
+    let _ = std::fs::create_dir_all("target/screens");
+    if let Ok(img) = harness.render() {
+        let _ = img.save("target/screens/export_preflight.png");
+    }
+
+    sumi::project::Project::open(&project).unwrap().approve_all_pending("qa", "ui test").unwrap();
+    harness.get_by_label("Run pre-flight check").click();
+    harness.run_steps(2);
+    assert!(harness.state().export.check.as_ref().unwrap().ready());
+    let out = data.path().join("out");
+    harness.state_mut().export.out_dir = out.display().to_string();
+    harness.run_steps(1);
+    harness.get_by_label("Start export").click();
+    step_until(&mut harness, "the export", |app| app.export.result.is_some());
+    let result = harness.state().export.result.clone().unwrap();
+    let summary = result.expect("export succeeded");
+    assert_eq!(summary.instances, 202);
+    assert!(out.join("manifest.json").is_file());
+    if let Ok(img) = harness.render() {
+        let _ = img.save("target/screens/export_done.png");
+    }
+}

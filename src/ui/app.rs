@@ -40,6 +40,7 @@ pub struct SumiApp {
     pub deid: super::deid_panel::DeidPanel,
     pub show_deid: bool,
     pub review: super::review::Review,
+    pub export: super::export_panel::ExportPanel,
     /// Series to open as soon as the scan finishes (the largest one by default).
     auto_open: bool,
     /// When the user last opened files (start of the time-to-first-image clock).
@@ -80,6 +81,7 @@ impl SumiApp {
             deid: Default::default(),
             show_deid: false,
             review: Default::default(),
+            export: Default::default(),
             auto_open: true,
             opened_at: std::time::Instant::now(),
             first_painted: None,
@@ -213,6 +215,11 @@ impl SumiApp {
                     if let Some(file) = rfd::FileDialog::new().add_filter("sumi", &["sumi"]).pick_file() {
                         self.open_project(file);
                     }
+                }
+                if ui.button(tr(lang, "menu.export")).clicked() {
+                    ui.close();
+                    self.export.open = true;
+                    self.export.refresh(self.project.as_ref());
                 }
                 ui.separator();
                 if ui.button(tr(lang, "menu.open_demo")).clicked() {
@@ -379,6 +386,9 @@ impl eframe::App for SumiApp {
             }
         });
         self.open_path_window(&ctx);
+        if self.export.open {
+            self.export.window(&ctx, self.project.as_ref(), lang);
+        }
         self.bench_timings(&ctx);
     }
 }

@@ -4,6 +4,7 @@
 mod app;
 mod browser;
 pub mod deid_panel;
+pub mod export_panel;
 pub mod fonts;
 pub mod i18n;
 mod jobs;
