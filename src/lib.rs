@@ -7,6 +7,7 @@ pub mod demo;
 pub mod dicom;
 pub mod export;
 pub mod project;
+pub mod spotcheck;
 pub mod volume;
 
 #[cfg(feature = "gui")]

@@ -160,3 +160,30 @@ impl Project {
         }))
     }
 }
+
+impl Project {
+    /// Stores a signed spot-check report and audits it (operator, decision, the report's signature).
+    pub fn record_spot_check(&mut self, report: &crate::spotcheck::SignedReport) -> Result<i64, ProjectError> {
+        let path = self.path.clone();
+        let wrap = |source| ProjectError::Sqlite { path: path.clone(), source };
+        let r = &report.report;
+        let decision = if r.decision == crate::spotcheck::Verdict::Pass { "pass" } else { "fail" };
+        let json = serde_json::to_string(report).expect("report serialises");
+        let tx = self.conn.transaction().map_err(wrap)?;
+        tx.execute(
+            "INSERT INTO spot_checks (export_dir, manifest_sha256, operator, at, decision, report_json, signature)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![r.export_dir, r.manifest_sha256, r.operator, r.signed_at, decision, json, report.signature],
+        )
+        .map_err(wrap)?;
+        let id = tx.last_insert_rowid();
+        let details = serde_json::json!({
+            "export_dir": r.export_dir, "manifest_sha256": r.manifest_sha256, "decision": decision,
+            "sample": r.samples.len(), "population": r.population, "signature": report.signature,
+            "failed": r.samples.iter().filter(|s| s.verdict == Some(crate::spotcheck::Verdict::Fail)).count(),
+        });
+        append_audit(&tx, &r.operator, "spot-check", Some(&format!("spot-check/{id}")), &details).map_err(wrap)?;
+        tx.commit().map_err(wrap)?;
+        Ok(id)
+    }
+}

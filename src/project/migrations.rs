@@ -159,7 +159,8 @@ const MIGRATIONS: &[&str] = &[
         BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
     "#,
     // 7: export: which images the text detector has examined (the pre-flight blocks the rest), a
-    // supervisor's overrides of pre-flight blockers (with their reason), and every export run.
+    // supervisor's overrides of pre-flight blockers (with their reason), every export run, and the
+    // operators' signed spot-check reports.
     r#"
     CREATE TABLE text_scans (
         instance_ref INTEGER PRIMARY KEY REFERENCES instances(id) ON DELETE CASCADE,
@@ -183,6 +184,16 @@ const MIGRATIONS: &[&str] = &[
         files INTEGER,
         manifest_sha256 TEXT,
         detail TEXT
+    );
+    CREATE TABLE spot_checks (
+        id INTEGER PRIMARY KEY,
+        export_dir TEXT NOT NULL,
+        manifest_sha256 TEXT NOT NULL,
+        operator TEXT NOT NULL,
+        at TEXT NOT NULL,
+        decision TEXT NOT NULL CHECK (decision IN ('pass', 'fail')),
+        report_json TEXT NOT NULL,
+        signature TEXT NOT NULL
     );
     "#,
 ];
