@@ -493,3 +493,79 @@ fn export_window_lists_preflight_blockers_then_exports_with_progress_after_appro
         let _ = img.save("target/screens/export_done.png");
     }
 }
+
+#[test]
+fn spot_check_draws_by_plan_shows_export_beside_original_and_signs_a_report() {
+    let data = tempfile::tempdir().unwrap();
+    let demo = sumi::demo::ensure_demo_study(data.path()).unwrap();
+    let project = data.path().join("spot.sumi");
+    let out = data.path().join("batch");
+    {
+        let mut db = sumi::project::Project::open(&project).unwrap();
+        let scan = sumi::dicom::scan_paths(std::slice::from_ref(&demo), &|_, _| {});
+        sumi::project::import_scan(&mut db, &scan, "importer", &[]).unwrap();
+        db.set_setting("deid.profile", "jp-pseudonymized", "admin").unwrap();
+        let options = sumi::deid::text_queue::ProposeOptions::default();
+        sumi::deid::text_queue::propose_for_project(&mut db, &scan.instances, options).unwrap();
+        db.approve_all_pending("qa", "ui test").unwrap();
+        let vault = sumi::deid::Vault::in_memory();
+        let opts = sumi::export::ExportOptions {
+            selection: Default::default(),
+            vault: &vault,
+            actor: "op".into(),
+            include_labels: false,
+            jobs: 2,
+        };
+        let quiet = |_: usize, _: usize| {};
+        sumi::export::export(&mut db, &out, &opts, &quiet, &Default::default()).unwrap();
+    }
+    // SAFETY: set before any thread of this test reads it; the key folder is this test's own.
+    unsafe { std::env::set_var("SUMI_KEY_DIR", data.path().join("keys")) };
+    let mut harness =
+        Harness::builder().with_size(egui::vec2(1500.0, 900.0)).wgpu_setup(wgpu_setup()).build_eframe(|cc| {
+            let mut app = SumiApp::new(cc);
+            app.open_project(project.clone());
+            app
+        });
+    step_until(&mut harness, "the project scan", |app| app.scan.is_some());
+    harness.get_by_label("File").click();
+    harness.run_steps(2);
+    harness.get_by_label("Spot-check an export…").click();
+    harness.run_steps(2);
+    {
+        let s = &mut harness.state_mut().spot_check;
+        s.export_dir = out.display().to_string();
+        (s.confidence_pct, s.defect_pct) = (90.0, 10.0);
+    }
+    harness.run_steps(1);
+    harness.get_by_label("Draw sample").click();
+    harness.run_steps(3);
+    let n = harness.state().spot_check.check.as_ref().unwrap().samples.len();
+    let expected =
+        sumi::spotcheck::SamplingPlan { confidence: 0.9, max_defect_rate: 0.1, seed: 0x5EED }.sample_size(202);
+    assert_eq!(n, expected);
+    assert!((5..60).contains(&n), "{n}");
+    for _ in 0..n {
+        harness.get_by_label("Pass").click();
+        harness.run_steps(2);
+    }
+    let _ = std::fs::create_dir_all("target/screens");
+    if let Ok(img) = harness.render() {
+        let _ = img.save("target/screens/spot_check.png");
+    }
+    harness.get_by_label("Sign report").click();
+    harness.run_steps(2);
+    let msg = harness.state().spot_check.message.clone().unwrap_or_default();
+    assert!(msg.starts_with("Pass"), "{msg}");
+    let db = sumi::project::Project::open(&project).unwrap();
+    let json: String = db.conn.query_row("SELECT report_json FROM spot_checks", [], |r| r.get(0)).unwrap();
+    let report: sumi::spotcheck::SignedReport = serde_json::from_str(&json).unwrap();
+    assert!(report.verify());
+    assert_eq!(report.report.samples.len(), n);
+    let beside: Vec<_> = std::fs::read_dir(data.path())
+        .unwrap()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_name().to_string_lossy().starts_with("batch.spot-check-"))
+        .collect();
+    assert_eq!(beside.len(), 2, "JSON and HTML beside the export");
+}

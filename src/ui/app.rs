@@ -41,6 +41,7 @@ pub struct SumiApp {
     pub show_deid: bool,
     pub review: super::review::Review,
     pub export: super::export_panel::ExportPanel,
+    pub spot_check: super::spotcheck::SpotCheckPanel,
     /// Series to open as soon as the scan finishes (the largest one by default).
     auto_open: bool,
     /// When the user last opened files (start of the time-to-first-image clock).
@@ -82,6 +83,7 @@ impl SumiApp {
             show_deid: false,
             review: Default::default(),
             export: Default::default(),
+            spot_check: Default::default(),
             auto_open: true,
             opened_at: std::time::Instant::now(),
             first_painted: None,
@@ -220,6 +222,10 @@ impl SumiApp {
                     ui.close();
                     self.export.open = true;
                     self.export.refresh(self.project.as_ref());
+                }
+                if ui.button(tr(lang, "menu.spot_check")).clicked() {
+                    ui.close();
+                    self.spot_check.show();
                 }
                 ui.separator();
                 if ui.button(tr(lang, "menu.open_demo")).clicked() {
@@ -388,6 +394,11 @@ impl eframe::App for SumiApp {
         self.open_path_window(&ctx);
         if self.export.open {
             self.export.window(&ctx, self.project.as_ref(), lang);
+        }
+        if self.spot_check.open {
+            let project = self.project.clone();
+            let findings = |dir: &std::path::Path, file: &str| super::spot_findings(dir, file, project.as_deref());
+            self.spot_check.window(&ctx, self.project.as_ref(), lang, &findings);
         }
         self.bench_timings(&ctx);
     }

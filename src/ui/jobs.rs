@@ -167,7 +167,7 @@ pub fn start_thumbnails(series: Vec<(String, PathBuf)>, ctx: egui::Context) -> R
     let (tx, rx) = sync_channel(16);
     std::thread::spawn(move || {
         for (uid, path) in series {
-            if let Some(img) = thumbnail(&path) {
+            if let Some(img) = preview(&path, 64) {
                 if tx.send((uid, img)).is_err() {
                     return;
                 }
@@ -178,12 +178,13 @@ pub fn start_thumbnails(series: Vec<(String, PathBuf)>, ctx: egui::Context) -> R
     rx
 }
 
-fn thumbnail(path: &std::path::Path) -> Option<egui::ColorImage> {
-    const SIZE: usize = 64;
+/// The middle frame of the image at `path`, scaled to fit `size` pixels (greyscale 1st–99th
+/// percentile window, MONOCHROME1 inverted, colour as stored).
+pub(super) fn preview(path: &std::path::Path, size: usize) -> Option<egui::ColorImage> {
     let d = decode_file(path).ok()?;
     let (w, h) = (d.cols, d.rows);
     let frame = d.frames / 2;
-    let scale = (w.max(h) as f64 / SIZE as f64).max(1.0);
+    let scale = (w.max(h) as f64 / size as f64).max(1.0);
     let (tw, th) = (((w as f64 / scale) as usize).max(1), ((h as f64 / scale) as usize).max(1));
     let mut pixels = vec![egui::Color32::BLACK; tw * th];
     if let Some(rgb) = d.rgb_frame(frame) {
