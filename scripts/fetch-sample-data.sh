@@ -270,6 +270,22 @@ fetch_opencv_doc() {
     mv "$STAGE/out" "$CACHE/opencv-doc"
 }
 
+# dicom3tools: David Clunie's dciodvfy, the IOD validator the export conformance test runs on
+# source and exported files.
+fetch_dicom3tools() {
+    local deb; deb="$(one_file 'dicom3tools_*.deb')"
+    if [[ -z "$deb" ]]; then
+        apt_download dicom3tools
+        deb="$(one_file 'dicom3tools_*.deb')"
+        [[ -n "$deb" ]] || die "dicom3tools: no .deb after apt-get download"
+    fi
+    new_stage
+    run dicom3tools dpkg-deb -x "$deb" "$STAGE/out"
+    [[ -x "$STAGE/out/usr/bin/dciodvfy" ]] || die "dicom3tools: .deb lacks usr/bin/dciodvfy"
+    rm -rf "$CACHE/dicom3tools"
+    mv "$STAGE/out" "$CACHE/dicom3tools"
+}
+
 # package  fetch-function  directory that must exist afterwards
 PACKAGES=(
     "pydicom       fetch_pydicom       pydicom/data/test_files"
@@ -283,6 +299,7 @@ PACKAGES=(
     "face-recognition  fetch_face_recognition  face-recognition/tests/test_images"
     "insightface   fetch_insightface   insightface/insightface/data/images"
     "opencv-doc    fetch_opencv_doc    opencv-doc/usr/share/doc/opencv-doc/examples/data"
+    "dicom3tools   fetch_dicom3tools   dicom3tools/usr/bin"
 )
 
 for entry in "${PACKAGES[@]}"; do
@@ -308,6 +325,7 @@ SKIMAGE_DATA=$CACHE/scikit-image/skimage/data
 FACE_RECOGNITION_IMAGES=$CACHE/face-recognition/tests/test_images
 INSIGHTFACE_IMAGES=$CACHE/insightface/insightface/data/images
 OPENCV_SAMPLES=$CACHE/opencv-doc/usr/share/doc/opencv-doc/examples/data
+DICOM3TOOLS_BIN=$CACHE/dicom3tools/usr/bin
 PATHS
 
 for entry in "${PACKAGES[@]}"; do

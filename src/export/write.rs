@@ -57,8 +57,9 @@ impl Writer<'_> {
         // what the detector found is the safe side.
         let boxes = pixel_boxes(item);
         let reviewed = item.text.status == Some(ReviewStatus::Approved);
-        let src = &item.meta.path;
-        let (output, kind, pixels) = match ForeignKind::of_file(src) {
+        // Foreign images are indexed with their MIME type as "transfer syntax" (a DICOM file's
+        // preamble may itself look like a TIFF header, so its first bytes do not decide).
+        let (output, kind, pixels) = match ForeignKind::from_mime(&item.meta.transfer_syntax) {
             Some(kind) => self.write_foreign(item, slot, kind, &boxes, reviewed)?,
             None => self.write_dicom(item, slot, &boxes, reviewed)?,
         };
