@@ -7,6 +7,7 @@ pub mod decode;
 mod error;
 pub mod foreign;
 pub mod group;
+mod lengths;
 pub mod meta;
 mod open;
 pub(crate) mod palette;

@@ -26,6 +26,7 @@ pub fn open_dicom(path: &Path, header_only: bool) -> Result<DicomFile, DicomErro
     if meta.len() == 0 {
         return Err(not_dicom(path, "empty file"));
     }
+    super::lengths::check_declared_lengths(path, header_only)?;
     let mut options = OpenFileOptions::new();
     if header_only {
         options = options.read_until(tags::PIXEL_DATA);

@@ -1,0 +1,370 @@
+//! A guard run before a file is parsed: every value length the file declares must fit in the
+//! bytes that follow it. The parser allocates a value's declared length before reading it, so a
+//! 4-byte length of 0xFFFFFFF0 in a 200-byte file would otherwise cost 4 GiB. The walk reads only
+//! tags and lengths (seeking over values), and reports nothing it is unsure about: where the
+//! structure is not understood it stops and lets the parser decide.
+
+use std::io::{BufReader, Read, Seek, SeekFrom};
+use std::path::Path;
+
+use super::error::DicomError;
+
+const UNDEFINED: u32 = 0xFFFF_FFFF;
+const DEFLATED: &str = "1.2.840.10008.1.2.1.99";
+const IMPLICIT_LE: &str = "1.2.840.10008.1.2";
+const EXPLICIT_BE: &str = "1.2.840.10008.1.2.2";
+
+#[derive(Clone, Copy)]
+struct Enc {
+    explicit: bool,
+    big: bool,
+}
+
+struct Walker<R> {
+    r: R,
+    pos: u64,
+    len: u64,
+}
+
+enum Step {
+    Ok,
+    /// The structure is not understood here: stop checking.
+    Unsure,
+    /// A declared length that does not fit: (tag, offset, length).
+    TooLong(u16, u16, u64, u64),
+}
+
+impl<R: Read + Seek> Walker<R> {
+    fn read<const N: usize>(&mut self) -> Option<[u8; N]> {
+        let mut b = [0u8; N];
+        self.r.read_exact(&mut b).ok()?;
+        self.pos += N as u64;
+        Some(b)
+    }
+
+    fn skip(&mut self, n: u64) -> Option<()> {
+        self.r.seek(SeekFrom::Current(n as i64)).ok()?;
+        self.pos += n;
+        Some(())
+    }
+
+    fn u16(&mut self, e: Enc) -> Option<u16> {
+        let b = self.read::<2>()?;
+        Some(if e.big { u16::from_be_bytes(b) } else { u16::from_le_bytes(b) })
+    }
+
+    fn u32(&mut self, e: Enc) -> Option<u32> {
+        let b = self.read::<4>()?;
+        Some(if e.big { u32::from_be_bytes(b) } else { u32::from_le_bytes(b) })
+    }
+
+    /// Walks elements until `end` (a defined length), or until the matching delimiter when `end`
+    /// is None.
+    fn walk(&mut self, e: Enc, end: Option<u64>, depth: usize) -> Step {
+        if depth > 64 {
+            return Step::Unsure;
+        }
+        loop {
+            if end.is_some_and(|end| self.pos >= end) || self.pos + 8 > self.len {
+                return Step::Ok;
+            }
+            let start = self.pos;
+            let (Some(group), Some(element)) = (self.u16(e), self.u16(e)) else { return Step::Unsure };
+            if group == 0xFFFE {
+                // Item, item delimiter or sequence delimiter in a data set: its length follows.
+                if self.u32(e).is_none() {
+                    return Step::Unsure;
+                }
+                return if matches!(element, 0xE00D | 0xE0DD) { Step::Ok } else { Step::Unsure };
+            }
+            let (vr, len) = if e.explicit {
+                let Some(vr) = self.read::<2>() else { return Step::Unsure };
+                if !vr.iter().all(u8::is_ascii_uppercase) {
+                    return Step::Unsure;
+                }
+                let long = matches!(
+                    &vr,
+                    b"OB"
+                        | b"OD"
+                        | b"OF"
+                        | b"OL"
+                        | b"OV"
+                        | b"OW"
+                        | b"SQ"
+                        | b"SV"
+                        | b"UC"
+                        | b"UN"
+                        | b"UR"
+                        | b"UT"
+                        | b"UV"
+                );
+                let len = if long {
+                    if self.skip(2).is_none() {
+                        return Step::Unsure;
+                    }
+                    self.u32(e)
+                } else {
+                    self.u16(e).map(u32::from)
+                };
+                let Some(len) = len else { return Step::Unsure };
+                (Some(vr), len)
+            } else {
+                let Some(len) = self.u32(e) else { return Step::Unsure };
+                (None, len)
+            };
+            if len == UNDEFINED {
+                let step = match vr.as_ref() {
+                    // Encapsulated pixel data: fragments up to the sequence delimiter.
+                    _ if (group, element) == (0x7FE0, 0x0010) => self.fragments(e),
+                    // UN of undefined length: an implicit VR little endian sequence.
+                    Some(b"UN") => self.items(Enc { explicit: false, big: false }, None, depth),
+                    Some(b"SQ") | None => self.items(e, None, depth),
+                    _ => Step::Unsure,
+                };
+                match step {
+                    Step::Ok => continue,
+                    other => return other,
+                }
+            }
+            let len = u64::from(len);
+            if len > self.len - self.pos {
+                return Step::TooLong(group, element, start, len);
+            }
+            if vr == Some(*b"SQ") {
+                match self.items(e, Some(self.pos + len), depth) {
+                    Step::Ok => continue,
+                    other => return other,
+                }
+            }
+            if self.skip(len).is_none() {
+                return Step::Unsure;
+            }
+        }
+    }
+
+    /// Sequence items up to `end` or the sequence delimiter.
+    fn items(&mut self, e: Enc, end: Option<u64>, depth: usize) -> Step {
+        loop {
+            if end.is_some_and(|end| self.pos >= end) {
+                return Step::Ok;
+            }
+            if self.pos + 8 > self.len {
+                return Step::Unsure;
+            }
+            let start = self.pos;
+            let (Some(group), Some(element), Some(len)) = (self.u16(e), self.u16(e), self.u32(e)) else {
+                return Step::Unsure;
+            };
+            match (group, element) {
+                (0xFFFE, 0xE0DD) => return Step::Ok,
+                (0xFFFE, 0xE000) if len == UNDEFINED => match self.walk(e, None, depth + 1) {
+                    Step::Ok => {}
+                    other => return other,
+                },
+                (0xFFFE, 0xE000) => {
+                    let len = u64::from(len);
+                    if len > self.len - self.pos {
+                        return Step::TooLong(group, element, start, len);
+                    }
+                    match self.walk(e, Some(self.pos + len), depth + 1) {
+                        Step::Ok => {}
+                        other => return other,
+                    }
+                }
+                _ => return Step::Unsure,
+            }
+        }
+    }
+
+    /// Encapsulated pixel data: the offset table and fragments, each skipped by its length.
+    fn fragments(&mut self, e: Enc) -> Step {
+        loop {
+            if self.pos + 8 > self.len {
+                return Step::Unsure;
+            }
+            let start = self.pos;
+            let (Some(group), Some(element), Some(len)) = (self.u16(e), self.u16(e), self.u32(e)) else {
+                return Step::Unsure;
+            };
+            match (group, element) {
+                (0xFFFE, 0xE0DD) => return Step::Ok,
+                (0xFFFE, 0xE000) if len != UNDEFINED => {
+                    let len = u64::from(len);
+                    if len > self.len - self.pos {
+                        // Reported as the Pixel Data it belongs to.
+                        return Step::TooLong(0x7FE0, 0x0010, start, len);
+                    }
+                    if self.skip(len).is_none() {
+                        return Step::Unsure;
+                    }
+                }
+                _ => return Step::Unsure,
+            }
+        }
+    }
+}
+
+/// The transfer syntax named in the file meta group, and where the data set starts.
+fn read_meta<R: Read + Seek>(w: &mut Walker<R>) -> Option<(String, u64)> {
+    let le = Enc { explicit: true, big: false };
+    let mut ts = String::new();
+    loop {
+        let here = w.pos;
+        let group = w.u16(le)?;
+        if group != 0x0002 {
+            w.r.seek(SeekFrom::Start(here)).ok()?;
+            w.pos = here;
+            return Some((ts, here));
+        }
+        let element = w.u16(le)?;
+        let vr = w.read::<2>()?;
+        let len = if matches!(&vr, b"OB" | b"UN" | b"UT" | b"SQ" | b"OW") {
+            w.skip(2)?;
+            u64::from(w.u32(le)?)
+        } else {
+            u64::from(w.u16(le)?)
+        };
+        if len > w.len - w.pos {
+            return None;
+        }
+        if element == 0x0010 {
+            let mut v = vec![0u8; len as usize];
+            w.r.read_exact(&mut v).ok()?;
+            w.pos += len;
+            ts = String::from_utf8_lossy(&v).trim_end_matches(['\0', ' ']).to_string();
+        } else {
+            w.skip(len)?;
+        }
+    }
+}
+
+/// Checks every declared length of the file at `path` against its size. With `header_only`, a
+/// truncated Pixel Data element passes (it is not read; decoding reports it later).
+pub fn check_declared_lengths(path: &Path, header_only: bool) -> Result<(), DicomError> {
+    let io = |source| DicomError::Io { path: path.into(), source };
+    let file = std::fs::File::open(path).map_err(io)?;
+    let len = file.metadata().map_err(io)?.len();
+    let mut w = Walker { r: BufReader::with_capacity(8192, file), pos: 0, len };
+    let mut head = [0u8; 132];
+    let part10 = w.r.read_exact(&mut head).is_ok() && &head[128..132] == b"DICM";
+    let enc = if part10 {
+        w.pos = 132;
+        let Some((ts, _)) = read_meta(&mut w) else { return Ok(()) };
+        match ts.as_str() {
+            DEFLATED => return Ok(()),
+            IMPLICIT_LE => Enc { explicit: false, big: false },
+            EXPLICIT_BE => Enc { explicit: true, big: true },
+            _ => Enc { explicit: true, big: false },
+        }
+    } else {
+        // Only what the opener would read as a raw data set (see `open_raw_dataset`).
+        if !(0x0002..=0x0008).contains(&u16::from_le_bytes([head[0], head[1]])) {
+            return Ok(());
+        }
+        w.r.seek(SeekFrom::Start(0)).map_err(io)?;
+        Enc { explicit: head.get(4..6).is_some_and(|v| v.iter().all(u8::is_ascii_uppercase)), big: false }
+    };
+    match w.walk(enc, None, 0) {
+        Step::TooLong(0x7FE0, 0x0010, _, _) if header_only => Ok(()),
+        Step::TooLong(g, e, offset, declared) => Err(DicomError::Malformed {
+            path: path.into(),
+            reason: format!(
+                "({g:04X},{e:04X}) at byte {offset} declares {declared} bytes, more than the {} left in the file",
+                len.saturating_sub(offset)
+            ),
+        }),
+        Step::Ok | Step::Unsure => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn part10(dataset: &[u8]) -> Vec<u8> {
+        let mut v = vec![0u8; 128];
+        v.extend_from_slice(b"DICM");
+        let ts = b"1.2.840.10008.1.2.1\0";
+        v.extend_from_slice(&[0x02, 0x00, 0x10, 0x00, b'U', b'I']);
+        v.extend_from_slice(&(ts.len() as u16).to_le_bytes());
+        v.extend_from_slice(ts);
+        v.extend_from_slice(dataset);
+        v
+    }
+
+    fn element(group: u16, el: u16, vr: &[u8; 2], value: &[u8]) -> Vec<u8> {
+        let mut v = Vec::new();
+        v.extend_from_slice(&group.to_le_bytes());
+        v.extend_from_slice(&el.to_le_bytes());
+        v.extend_from_slice(vr);
+        v.extend_from_slice(&(value.len() as u16).to_le_bytes());
+        v.extend_from_slice(value);
+        v
+    }
+
+    fn check(bytes: &[u8]) -> Result<(), DicomError> {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("f.dcm");
+        std::fs::write(&p, bytes).unwrap();
+        check_declared_lengths(&p, false)
+    }
+
+    #[test]
+    fn a_huge_declared_length_is_refused_before_anything_is_allocated() {
+        let mut ds = element(0x0008, 0x0005, b"CS", b"ISO_IR 100");
+        ds.extend_from_slice(&[0x09, 0x00, 0x10, 0x00, b'O', b'B', 0, 0]);
+        ds.extend_from_slice(&0xFFFF_FFF0u32.to_le_bytes());
+        ds.extend_from_slice(b"abc");
+        let err = check(&part10(&ds)).unwrap_err().to_string();
+        assert!(err.contains("(0009,0010)") && err.contains("4294967280 bytes"), "{err}");
+    }
+
+    #[test]
+    fn a_huge_length_inside_a_sequence_item_is_refused_too() {
+        let inner = element(0x0010, 0x0010, b"PN", b"DOE^J");
+        let mut ds = vec![0x08, 0x00, 0x15, 0x11, b'S', b'Q', 0, 0, 0xFF, 0xFF, 0xFF, 0xFF];
+        ds.extend_from_slice(&[0xFE, 0xFF, 0x00, 0xE0, 0xFF, 0xFF, 0xFF, 0xFF]);
+        ds.extend_from_slice(&inner);
+        ds.extend_from_slice(&[0x08, 0x00, 0x50, 0x11, b'U', b'T', 0, 0]);
+        ds.extend_from_slice(&0x7FFF_0000u32.to_le_bytes());
+        let err = check(&part10(&ds)).unwrap_err().to_string();
+        assert!(err.contains("(0008,1150)"), "{err}");
+    }
+
+    #[test]
+    fn well_formed_nested_and_encapsulated_data_passes() {
+        let inner = element(0x0010, 0x0010, b"PN", b"DOE^J");
+        let mut ds = vec![0x08, 0x00, 0x15, 0x11, b'S', b'Q', 0, 0, 0xFF, 0xFF, 0xFF, 0xFF];
+        ds.extend_from_slice(&[0xFE, 0xFF, 0x00, 0xE0]);
+        ds.extend_from_slice(&(inner.len() as u32).to_le_bytes());
+        ds.extend_from_slice(&inner);
+        ds.extend_from_slice(&[0xFE, 0xFF, 0xDD, 0xE0, 0, 0, 0, 0]);
+        ds.extend_from_slice(&[0xE0, 0x7F, 0x10, 0x00, b'O', b'B', 0, 0, 0xFF, 0xFF, 0xFF, 0xFF]);
+        ds.extend_from_slice(&[0xFE, 0xFF, 0x00, 0xE0, 0, 0, 0, 0]);
+        ds.extend_from_slice(&[0xFE, 0xFF, 0x00, 0xE0, 4, 0, 0, 0, 1, 2, 3, 4]);
+        ds.extend_from_slice(&[0xFE, 0xFF, 0xDD, 0xE0, 0, 0, 0, 0]);
+        check(&part10(&ds)).unwrap();
+    }
+}
+
+#[cfg(test)]
+mod pixel_tests {
+    #[test]
+    fn truncated_pixel_data_passes_a_header_read_but_not_a_full_read() {
+        let mut v = vec![0u8; 128];
+        v.extend_from_slice(b"DICM");
+        let ts = b"1.2.840.10008.1.2.1\0";
+        v.extend_from_slice(&[0x02, 0x00, 0x10, 0x00, b'U', b'I']);
+        v.extend_from_slice(&(ts.len() as u16).to_le_bytes());
+        v.extend_from_slice(ts);
+        v.extend_from_slice(&[0xE0, 0x7F, 0x10, 0x00, b'O', b'W', 0, 0]);
+        v.extend_from_slice(&8192u32.to_le_bytes());
+        v.extend_from_slice(&[0u8; 100]);
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("t.dcm");
+        std::fs::write(&p, v).unwrap();
+        assert!(super::check_declared_lengths(&p, true).is_ok());
+        let err = super::check_declared_lengths(&p, false).unwrap_err().to_string();
+        assert!(err.contains("(7FE0,0010)") && err.contains("8192 bytes"), "{err}");
+    }
+}
