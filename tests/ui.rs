@@ -471,6 +471,15 @@ fn export_window_lists_preflight_blockers_then_exports_with_progress_after_appro
     let check = harness.state().export.check.clone().expect("the pre-flight ran on opening");
     assert_eq!(check.standing().count(), 2, "the two demo ultrasound images await review: {:?}", check.blockers);
     assert!(harness.query_by_label_contains("Burned-in text not reviewed").is_some());
+    // A supervisor lets one image through with a reason; the checklist shows it as overridden.
+    let item = check.blockers[0].item.clone();
+    sumi::project::Project::open(&project)
+        .unwrap()
+        .override_export_blocker(&item, "Dr. Sato (supervisor)", "burned-in text checked on the modality console")
+        .unwrap();
+    harness.get_by_label("Run pre-flight check").click();
+    harness.run_steps(2);
+    assert_eq!(harness.state().export.check.as_ref().unwrap().standing().count(), 1);
     let _ = std::fs::create_dir_all("target/screens");
     if let Ok(img) = harness.render() {
         let _ = img.save("target/screens/export_preflight.png");
