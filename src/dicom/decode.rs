@@ -287,6 +287,13 @@ fn assemble(
     data: Vec<u8>,
 ) -> Result<DecodedFrames, DicomError> {
     let Layout { rows, cols, frames, spp, bits_allocated, ref pi, planar } = *layout;
+    if image.bits_stored > image.bits_allocated {
+        return Err(DicomError::BadAttribute {
+            path: path.into(),
+            attribute: "Bits Stored",
+            reason: format!("{} exceeds Bits Allocated {}", image.bits_stored, image.bits_allocated),
+        });
+    }
     let bytes = sample_bytes(path, bits_allocated)?;
     let file_obj = obj;
     let pixels = rows * cols;

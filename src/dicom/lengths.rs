@@ -238,6 +238,36 @@ fn read_meta<R: Read + Seek>(w: &mut Walker<R>) -> Option<(String, u64)> {
     }
 }
 
+/// The most a deflated data set may expand to. The parser inflates it as it reads, so a small
+/// file declaring one huge zero-filled value (a "deflate bomb") would otherwise be held in memory.
+pub const MAX_INFLATED_BYTES: u64 = 1 << 30;
+
+/// Inflates the data set of a Deflated Explicit VR Little Endian file (starting at `start`)
+/// without keeping it, and refuses it when it expands past `MAX_INFLATED_BYTES`.
+fn check_inflated_size<R: Read + Seek>(path: &Path, mut r: R, start: u64) -> Result<(), DicomError> {
+    r.seek(SeekFrom::Start(start)).map_err(|source| DicomError::Io { path: path.into(), source })?;
+    let mut inflater = flate2::read::DeflateDecoder::new(r).take(MAX_INFLATED_BYTES + 1);
+    let mut sink = [0u8; 1 << 16];
+    let mut total = 0u64;
+    loop {
+        match inflater.read(&mut sink) {
+            Ok(0) => return Ok(()),
+            Ok(n) => total += n as u64,
+            // A broken stream is the parser's to report.
+            Err(_) => return Ok(()),
+        }
+        if total > MAX_INFLATED_BYTES {
+            return Err(DicomError::Malformed {
+                path: path.into(),
+                reason: format!(
+                    "the deflated data set expands beyond {} MiB (a deflate bomb?)",
+                    MAX_INFLATED_BYTES >> 20
+                ),
+            });
+        }
+    }
+}
+
 /// Checks every declared length of the file at `path` against its size. With `header_only`, a
 /// truncated Pixel Data element passes (it is not read; decoding reports it later).
 pub fn check_declared_lengths(path: &Path, header_only: bool) -> Result<(), DicomError> {
@@ -251,7 +281,7 @@ pub fn check_declared_lengths(path: &Path, header_only: bool) -> Result<(), Dico
         w.pos = 132;
         let Some((ts, _)) = read_meta(&mut w) else { return Ok(()) };
         match ts.as_str() {
-            DEFLATED => return Ok(()),
+            DEFLATED => return check_inflated_size(path, w.r, w.pos),
             IMPLICIT_LE => Enc { explicit: false, big: false },
             EXPLICIT_BE => Enc { explicit: true, big: true },
             _ => Enc { explicit: true, big: false },
