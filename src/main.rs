@@ -174,6 +174,11 @@ enum Command {
         #[command(subcommand)]
         what: ReviewCommand,
     },
+    /// Annotation sign-off and the measurements/findings report.
+    Labels {
+        #[command(subcommand)]
+        what: LabelsCommand,
+    },
     /// Show or change project settings: deid.profile, deface.required, face_mask, foreign_image_output.
     Settings {
         #[arg(long)]
@@ -182,6 +187,51 @@ enum Command {
         value: Option<String>,
         #[arg(long)]
         user: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum LabelsCommand {
+    /// Hand a label layer in for review (draft or changes requested → submitted).
+    Submit {
+        #[arg(long)]
+        project: PathBuf,
+        #[arg(long)]
+        layer: i64,
+        #[arg(long)]
+        annotator: String,
+        #[arg(long)]
+        comment: Option<String>,
+    },
+    /// A physician approves a submitted layer or requests changes (comment required).
+    Review {
+        #[arg(long)]
+        project: PathBuf,
+        #[arg(long)]
+        layer: i64,
+        #[arg(long, conflicts_with = "request_changes", required_unless_present = "request_changes")]
+        approve: bool,
+        #[arg(long)]
+        request_changes: bool,
+        #[arg(long)]
+        physician: String,
+        #[arg(long, default_value = "")]
+        qualification: String,
+        /// ISO 3166 country code of the medical licence (e.g. JP).
+        #[arg(long, default_value = "")]
+        licence_country: String,
+        #[arg(long)]
+        comment: Option<String>,
+    },
+    /// Label statistics (voxels, mL, mean/SD/min/max), sign-off history and findings, as JSON or CSV.
+    Report {
+        #[arg(long)]
+        project: PathBuf,
+        #[arg(long)]
+        layer: i64,
+        /// .json or .csv
+        #[arg(long)]
+        out: PathBuf,
     },
 }
 
@@ -335,6 +385,28 @@ fn main() -> ExitCode {
         }
         Some(Command::Review { what: ReviewCommand::Override { project, item, supervisor, reason } }) => {
             cli::review_override(&project, &item, &supervisor, &reason)
+        }
+        Some(Command::Labels { what: LabelsCommand::Submit { project, layer, annotator, comment } }) => {
+            cli::labels_submit(&project, layer, &annotator, comment.as_deref())
+        }
+        Some(Command::Labels {
+            what:
+                LabelsCommand::Review {
+                    project,
+                    layer,
+                    approve,
+                    request_changes: _,
+                    physician,
+                    qualification,
+                    licence_country,
+                    comment,
+                },
+        }) => {
+            let who = sumi::project::annotation_review::Physician { name: physician, qualification, licence_country };
+            cli::labels_review(&project, layer, approve, who, comment.as_deref())
+        }
+        Some(Command::Labels { what: LabelsCommand::Report { project, layer, out } }) => {
+            cli::labels_report(&project, layer, &out)
         }
         Some(Command::Settings { project, key, value, user }) => {
             cli::settings(&project, key.as_deref(), value.as_deref(), user)

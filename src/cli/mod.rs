@@ -7,6 +7,7 @@ mod deid;
 mod detect_text;
 mod export;
 mod info;
+mod labels;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -24,6 +25,7 @@ pub use deid::{DeidArgs, deid, vault_lookup};
 pub use detect_text::detect_text;
 pub use export::{ExportArgs, export_cmd, review_approve_all, review_override, review_propose, settings};
 pub use info::info;
+pub use labels::{labels_report, labels_review, labels_submit};
 
 pub fn gui(paths: Vec<PathBuf>) -> CliResult {
     #[cfg(feature = "gui")]

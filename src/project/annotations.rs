@@ -144,6 +144,7 @@ impl Project {
         kind: &str,
         actor: &str,
     ) -> Result<i64, ProjectError> {
+        self.check_layer_editable(layer)?;
         let path = self.path.clone();
         let wrap = |source| ProjectError::Sqlite { path: path.clone(), source };
         let tx = self.conn.transaction().map_err(wrap)?;
@@ -162,6 +163,7 @@ impl Project {
 
     /// Records an undo (`undone` = true) or redo of edit `id` after it was applied to `map`.
     pub fn commit_label_undo(&mut self, layer: i64, map: &LabelMap, id: i64, undone: bool) -> Result<(), ProjectError> {
+        self.check_layer_editable(layer)?;
         let path = self.path.clone();
         let wrap = |source| ProjectError::Sqlite { path: path.clone(), source };
         let tx = self.conn.transaction().map_err(wrap)?;

@@ -159,8 +159,8 @@ const MIGRATIONS: &[&str] = &[
         BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
     "#,
     // 7: export: which images the text detector has examined (the pre-flight blocks the rest), a
-    // supervisor's overrides of pre-flight blockers (with their reason), every export run, and the
-    // operators' signed spot-check reports.
+    // supervisor's overrides of pre-flight blockers (with their reason), every export run, the
+    // operators' signed spot-check reports, annotation sign-off decisions and free-text findings.
     r#"
     CREATE TABLE text_scans (
         instance_ref INTEGER PRIMARY KEY REFERENCES instances(id) ON DELETE CASCADE,
@@ -184,6 +184,28 @@ const MIGRATIONS: &[&str] = &[
         files INTEGER,
         manifest_sha256 TEXT,
         detail TEXT
+    );
+    CREATE TABLE label_reviews (
+        id INTEGER PRIMARY KEY,
+        layer_ref INTEGER NOT NULL REFERENCES label_layers(id) ON DELETE CASCADE,
+        status TEXT NOT NULL CHECK (status IN ('submitted', 'approved', 'changes-requested')),
+        actor TEXT NOT NULL,
+        qualification TEXT,
+        licence_country TEXT,
+        comment TEXT,
+        at TEXT NOT NULL
+    );
+    CREATE TABLE findings (
+        id INTEGER PRIMARY KEY,
+        study_uid TEXT NOT NULL,
+        series_uid TEXT,
+        kind TEXT NOT NULL CHECK (kind IN ('diagnosis', 'pathology', 'finding')),
+        text TEXT NOT NULL,
+        code_value TEXT,
+        code_scheme TEXT,
+        code_meaning TEXT,
+        author TEXT NOT NULL,
+        at TEXT NOT NULL
     );
     CREATE TABLE spot_checks (
         id INTEGER PRIMARY KEY,

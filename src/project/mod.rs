@@ -1,6 +1,7 @@
 //! The project database: one SQLite file (WAL, foreign keys, numbered migrations) indexing the
 //! source files, plus the append-only audit log. Source files themselves are never written.
 
+pub mod annotation_review;
 pub mod annotations;
 mod audit;
 mod bulk_review;
