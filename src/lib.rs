@@ -8,6 +8,7 @@ pub mod dicom;
 pub mod export;
 pub mod project;
 pub mod spotcheck;
+pub mod verify;
 pub mod volume;
 
 #[cfg(feature = "gui")]

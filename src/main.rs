@@ -174,6 +174,24 @@ enum Command {
         #[command(subcommand)]
         what: ReviewCommand,
     },
+    /// Verify an export independently of the de-identification code: every text value at every
+    /// level against the sources' identifying values, private elements, source UIDs, unshifted
+    /// dates, 0012,0062/0064, reviewed boxes still showing, text in images, manifest hashes.
+    /// Exit code 2 when anything is found.
+    Verify {
+        export_dir: PathBuf,
+        #[arg(long)]
+        project: Option<PathBuf>,
+        #[arg(long)]
+        vault: Option<PathBuf>,
+        #[arg(long)]
+        json: bool,
+        /// Also write the report as HTML (outside the export).
+        #[arg(long)]
+        html: Option<PathBuf>,
+        #[arg(long)]
+        user: Option<String>,
+    },
     /// Annotation sign-off and the measurements/findings report.
     Labels {
         #[command(subcommand)]
@@ -385,6 +403,9 @@ fn main() -> ExitCode {
         }
         Some(Command::Review { what: ReviewCommand::Override { project, item, supervisor, reason } }) => {
             cli::review_override(&project, &item, &supervisor, &reason)
+        }
+        Some(Command::Verify { export_dir, project, vault, json, html, user }) => {
+            cli::verify(cli::VerifyArgs { export_dir, project, vault, json, html, user })
         }
         Some(Command::Labels { what: LabelsCommand::Submit { project, layer, annotator, comment } }) => {
             cli::labels_submit(&project, layer, &annotator, comment.as_deref())

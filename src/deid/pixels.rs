@@ -10,12 +10,11 @@ use dicom_core::value::{DicomValueType, PrimitiveValue, Value};
 use dicom_core::{DataElement, VR};
 use dicom_dictionary_std::tags;
 use dicom_object::DefaultDicomObject;
-use dicom_pixeldata::PixelDecoder;
 use dicom_transfer_syntax_registry::entries::EXPLICIT_VR_LITTLE_ENDIAN;
 
 use crate::dicom::decode::mark_jpeg_rgb;
 use crate::dicom::palette::Palette;
-use crate::dicom::{DicomFile, ImageMeta, error_chain};
+use crate::dicom::{DicomFile, ImageMeta};
 
 const BIG_ENDIAN: &str = "1.2.840.10008.1.2.2";
 const RLE_LOSSLESS: &str = "1.2.840.10008.1.2.5";
@@ -149,13 +148,13 @@ fn clean_encapsulated(
     let source = DicomFile { path: PathBuf::new(), obj: std::mem::replace(obj, placeholder), had_file_meta: true };
     let decoded = (|| {
         let marked = mark_jpeg_rgb(&source, &ts, image);
-        let decoded = marked.as_ref().unwrap_or(&source.obj).decode_pixel_data()?;
+        let decoded = crate::dicom::decode::decode_guarded(marked.as_ref().unwrap_or(&source.obj))?;
         let pi = decoded.photometric_interpretation().as_str().to_string();
         Ok((pi, decoded.samples_per_pixel(), decoded.bits_allocated(), decoded.into_data()))
     })();
     *obj = source.obj;
-    let (decoded_pi, spp, bits_allocated, mut data) = decoded
-        .map_err(|e: dicom_pixeldata::Error| CleanError::Decode { file: file.into(), reason: error_chain(&e) })?;
+    let (decoded_pi, spp, bits_allocated, mut data) =
+        decoded.map_err(|reason: String| CleanError::Decode { file: file.into(), reason })?;
     // dicom-pixeldata labels every 3-sample result RGB, but RLE never converts colour.
     let photometric = if ts == RLE_LOSSLESS { image.photometric.clone() } else { decoded_pi };
     let layout = Layout::new(image, &photometric, (spp, bits_allocated), false, data.len(), file)?;

@@ -243,6 +243,36 @@ impl Vault {
         }
     }
 
+    /// Every original the vault holds: (patient IDs, UIDs), unsealed. For the export verifier,
+    /// which searches outputs for them; the caller records the access.
+    pub fn originals(&self) -> Result<(Vec<String>, Vec<String>), VaultError> {
+        let inner = self.inner.lock().expect("vault lock");
+        let read = |sql: &str| -> Result<Vec<String>, VaultError> {
+            let mut stmt = inner.conn.prepare(sql).map_err(|e| self.err(e))?;
+            let rows = stmt.query_map([], |r| r.get::<_, String>(0)).map_err(|e| self.err(e))?;
+            let mut out = Vec::new();
+            for row in rows {
+                let stored = row.map_err(|e| self.err(e))?;
+                out.push(match &self.crypto {
+                    None => stored,
+                    Some(c) => {
+                        let bytes = unhex(&stored).ok_or_else(|| VaultError::Crypto {
+                            path: self.path.clone(),
+                            message: "corrupt entry".into(),
+                        })?;
+                        let plain = c.open(&bytes).ok_or_else(|| VaultError::Crypto {
+                            path: self.path.clone(),
+                            message: "entry does not decrypt".into(),
+                        })?;
+                        String::from_utf8_lossy(&plain).into_owned()
+                    }
+                });
+            }
+            Ok(out)
+        };
+        Ok((read("SELECT original FROM patients")?, read("SELECT original FROM uids")?))
+    }
+
     /// Records who looked something up (re-identification), in the vault's own append-only log.
     pub fn record_access(&self, actor: &str, action: &str, details: &serde_json::Value) -> Result<(), VaultError> {
         let inner = self.inner.lock().expect("vault lock");

@@ -233,11 +233,8 @@ pub fn decode_opened(file: &DicomFile) -> Result<DecodedFrames, DicomError> {
         reason: "missing".into(),
     })?;
     let marked = mark_jpeg_rgb(file, &ts_uid, &image);
-    let decoded = marked
-        .as_ref()
-        .unwrap_or(&file.obj)
-        .decode_pixel_data()
-        .map_err(|e| DicomError::Decode { path: path.into(), reason: error_chain(&e) })?;
+    let decoded = decode_guarded(marked.as_ref().unwrap_or(&file.obj))
+        .map_err(|reason| DicomError::Decode { path: path.into(), reason })?;
     let layout = Layout {
         rows: decoded.rows() as usize,
         cols: decoded.columns() as usize,
@@ -346,6 +343,24 @@ fn assemble(
         intercept: image.rescale_intercept,
         samples,
     })
+}
+
+/// Decodes the pixel data, turning a decoder panic on malformed data (the codecs index their
+/// buffers by what the file declares; fuzzing found an RLE segment that overruns) into an error.
+pub(crate) fn decode_guarded(
+    obj: &dicom_object::DefaultDicomObject,
+) -> Result<dicom_pixeldata::DecodedPixelData<'_>, String> {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| obj.decode_pixel_data())) {
+        Ok(r) => r.map_err(|e| error_chain(&e)),
+        Err(panic) => {
+            let why = panic
+                .downcast_ref::<String>()
+                .map(String::as_str)
+                .or_else(|| panic.downcast_ref::<&str>().copied())
+                .unwrap_or("unknown");
+            Err(format!("the decoder failed on malformed pixel data ({why})"))
+        }
+    }
 }
 
 /// Stored bits per decoded sample. 1-bit data is unpacked to one byte per sample (0 or 255 from

@@ -69,7 +69,29 @@ pub fn data_dir() -> PathBuf {
         .unwrap_or_else(|| std::env::temp_dir().join("sumi"))
 }
 
-/// The independent verification's findings for one exported file (one line each), for the spot check.
-pub fn spot_findings(_export_dir: &std::path::Path, _file: &str, _project: Option<&std::path::Path>) -> Vec<String> {
-    Vec::new()
+/// The independent verification's findings for the files of an export, one line each, for the
+/// spot check (verify runs once per export; the project supplies the values to look for).
+pub fn spot_findings(
+    export_dir: &std::path::Path,
+    project: Option<&std::path::Path>,
+) -> std::collections::HashMap<String, Vec<String>> {
+    let sources = project
+        .and_then(|p| crate::project::Project::open(p).ok())
+        .and_then(|p| crate::verify::Sources::from_project(&p).ok())
+        .unwrap_or_default();
+    let mut out: std::collections::HashMap<String, Vec<String>> = std::collections::HashMap::new();
+    match crate::verify::verify_export(export_dir, &sources) {
+        Ok(report) => {
+            for f in report.findings {
+                let kind =
+                    serde_json::to_value(f.kind).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default();
+                let line = format!("{kind} {} {}", f.tag.unwrap_or_default(), f.detail);
+                out.entry(f.file).or_default().push(line);
+            }
+        }
+        Err(e) => {
+            out.entry(String::new()).or_default().push(e);
+        }
+    }
+    out
 }
