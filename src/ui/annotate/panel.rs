@@ -180,8 +180,9 @@ fn label_section(ui: &mut egui::Ui, app: &mut SumiApp) {
         let mut l = label.clone();
         let stats = app.annotate.stats.iter().find(|s| s.label == l.value).cloned();
         ui.horizontal(|ui| {
-            ui.radio_value(&mut app.annotate.active, l.value, "").on_hover_text(tr(lang, "annot.active"));
-            ui.checkbox(&mut l.visible, "").on_hover_text(tr(lang, "annot.visible"));
+            ui.radio_value(&mut app.annotate.active, l.value, l.value.to_string())
+                .on_hover_text(tr(lang, "annot.active"));
+            ui.checkbox(&mut l.visible, tr(lang, "annot.visible"));
             let mut c = parse_colour(&l.colour);
             if ui.color_edit_button_srgba(&mut c).changed() {
                 l.colour = format!("#{:02x}{:02x}{:02x}", c.r(), c.g(), c.b());
@@ -191,7 +192,7 @@ fn label_section(ui: &mut egui::Ui, app: &mut SumiApp) {
             {
                 l.name = name.trim().to_string();
             }
-            ui.checkbox(&mut l.locked, "🔒").on_hover_text(tr(lang, "annot.locked"));
+            ui.checkbox(&mut l.locked, tr(lang, "annot.locked"));
         });
         if let Some(s) = &stats {
             ui.weak(format!(
