@@ -152,3 +152,77 @@ fn blind_mode_hides_the_patient_in_the_viewports_and_is_a_project_setting() {
     let db = Project::open(&project).unwrap();
     assert_eq!(db.setting("annotate.blind").unwrap().as_deref(), Some("yes"));
 }
+
+#[test]
+fn painted_labels_show_over_all_three_planes_in_the_2x2_layout() {
+    let data = tempfile::tempdir().unwrap();
+    let demo = sumi::demo::ensure_demo_study(data.path()).unwrap();
+    let project = data.path().join("shots.sumi");
+    let mut harness = open(&project, Some(&demo));
+    harness.get_by_label("2×2").click();
+    harness.run_steps(3);
+    for _ in 0..2 {
+        harness.get_by_label("Add label").click();
+        harness.run_steps(2);
+    }
+    // Label 1: a 3D brush stroke (a 10 mm ball dragged across the axial view).
+    harness.state_mut().annotate.active = 1;
+    harness.state_mut().annotate.radius_mm = 10.0;
+    harness.state_mut().annotate.sphere = true;
+    let (_, axial) = harness.state().viewer.viewport_rects[0];
+    let c = axial.center();
+    drag(&mut harness, c + egui::vec2(-60.0, -50.0), c + egui::vec2(-10.0, -40.0), 6);
+    // Label 2: region grow in 2D from a seed in soft tissue within 0–80 HU.
+    {
+        let a = &mut harness.state_mut().annotate;
+        (a.active, a.tool, a.range, a.grow_3d) = (2, sumi::ui::annotate::Tool::Grow, Some((0.0, 80.0)), false);
+    }
+    let seed = c + egui::vec2(20.0, 20.0);
+    harness.event(egui::Event::PointerMoved(seed));
+    for pressed in [true, false] {
+        harness.event(egui::Event::PointerButton {
+            pos: seed,
+            button: egui::PointerButton::Primary,
+            pressed,
+            modifiers: egui::Modifiers::NONE,
+        });
+        harness.step();
+    }
+    harness.run_steps(3);
+    harness.state_mut().annotate.styles[1] = sumi::ui::annotate::Style::Outline;
+    harness.state_mut().annotate.tool = sumi::ui::annotate::Tool::Brush;
+    // Move the crosshair into the ball so the coronal and sagittal views cut through it.
+    {
+        let app = harness.state_mut();
+        let g = app.viewer.loaded.as_ref().unwrap().plan.geometry.clone();
+        let p = c + egui::vec2(-35.0, -45.0);
+        let uv = [f64::from((p.x - axial.min.x) / axial.width()), f64::from((p.y - axial.min.y) / axial.height())];
+        let size = [f64::from(axial.width()), f64::from(axial.height())];
+        app.viewer.focus = app.viewer.views[0].patient_at(&g, app.viewer.focus, size, uv);
+    }
+    harness.hover_at(c + egui::vec2(60.0, -60.0));
+    harness.run_steps(3);
+    let app = harness.state();
+    let stats = app.annotate.stats.clone();
+    eprintln!("stats: {stats:?}");
+    assert_eq!(stats.len(), 2, "both labels hold voxels: {stats:?}");
+    assert!(stats[0].voxels > 1000 && stats[0].volume_ml > 1.0, "{:?}", stats[0]);
+    assert!(stats[1].min >= 0.0 && stats[1].max <= 80.0, "grown within the range: {:?}", stats[1]);
+    let db = Project::open(&project).unwrap();
+    assert_eq!(db.count("annotation_edits").unwrap(), 2, "a stroke and a fill");
+    drop(db);
+    let img = harness.render().expect("render");
+    let _ = std::fs::create_dir_all("target/screens");
+    img.save("target/screens/annotate-2x2.png").unwrap();
+    // The ball's centre (now the focus, in each slice view's middle) is drawn in label 1's
+    // colour (red, blended) in the axial and sagittal views (the coronal one shows outlines).
+    for vp in [0, 2] {
+        let (_, r) = harness.state().viewer.viewport_rects[vp];
+        let p = r.center() + egui::vec2(4.0, -4.0);
+        let px = img.get_pixel(p.x as u32, p.y as u32).0;
+        assert!(
+            u16::from(px[0]) > u16::from(px[1]) + 40 && u16::from(px[0]) > u16::from(px[2]) + 40,
+            "label colour over viewport {vp}: {px:?}"
+        );
+    }
+}
