@@ -211,6 +211,15 @@ fn painted_labels_show_over_all_three_planes_in_the_2x2_layout() {
     let db = Project::open(&project).unwrap();
     assert_eq!(db.count("annotation_edits").unwrap(), 2, "a stroke and a fill");
     drop(db);
+    // Fill holes on label 2: one more edit exactly when it filled something, never fewer voxels.
+    harness.get_by_label("Fill holes").click();
+    harness.run_steps(3);
+    let filled = harness.state().annotate.stats[1].voxels;
+    eprintln!("fill holes: label 2 {} → {filled} voxels", stats[1].voxels);
+    assert!(filled >= stats[1].voxels);
+    let db = Project::open(&project).unwrap();
+    assert_eq!(db.count("annotation_edits").unwrap(), 2 + i64::from(filled > stats[1].voxels));
+    drop(db);
     let img = harness.render().expect("render");
     let _ = std::fs::create_dir_all("target/screens");
     img.save("target/screens/annotate-2x2.png").unwrap();

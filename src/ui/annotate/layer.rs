@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use crate::annotate::{Delta, History, LabelMap};
+use crate::annotate::{Delta, History, LabelMap, Recorder};
 use crate::project::default_actor;
 
 use super::super::app::SumiApp;
@@ -116,6 +116,18 @@ pub(super) fn commit(app: &mut SumiApp, delta: Delta, kind: &str) {
     }
     layer.revision += 1;
     app.annotate.layer = Some(layer);
+}
+
+/// Runs an operation on the whole layer as one edit (one undo step).
+pub(super) fn operate(app: &mut SumiApp, kind: &str, op: impl FnOnce(&mut LabelMap, &mut Recorder) -> usize) {
+    if app.annotate.stroke.is_some() {
+        return;
+    }
+    let Some(layer) = app.annotate.layer.as_mut() else { return };
+    let mut rec = Recorder::default();
+    op(&mut layer.map, &mut rec);
+    let delta = rec.finish(&layer.map);
+    commit(app, delta, kind);
 }
 
 /// Undoes (or redoes) the last edit and records it in the project.

@@ -92,6 +92,17 @@ fn layer_section(ui: &mut egui::Ui, app: &mut SumiApp) {
         };
     });
     ui.horizontal(|ui| {
+        let label = app.annotate.active;
+        if ui.button(tr(lang, "annot.keep_largest")).on_hover_text(tr(lang, "annot.keep_largest_tip")).clicked() {
+            layer::operate(app, "keep-largest", |map, rec| {
+                crate::annotate::morph::keep_largest_island(map, rec, label)
+            });
+        }
+        if ui.button(tr(lang, "annot.fill_holes")).on_hover_text(tr(lang, "annot.fill_holes_tip")).clicked() {
+            layer::operate(app, "fill-holes", |map, rec| crate::annotate::morph::fill_holes(map, rec, label));
+        }
+    });
+    ui.horizontal(|ui| {
         if ui
             .add_enabled(can_undo, egui::Button::new(tr(lang, "annot.undo")))
             .on_hover_text(tr(lang, "annot.undo_tip"))

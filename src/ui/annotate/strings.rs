@@ -16,6 +16,18 @@ pub const TABLE: &[(&str, &str, &str)] = &[
     ("annot.layer", "Layer", "レイヤー"),
     ("annot.layer_new", "created on the first stroke", "最初の描画で作成"),
     ("annot.edits", "edits", "編集"),
+    ("annot.keep_largest", "Keep largest island", "最大の連結領域のみ残す"),
+    (
+        "annot.keep_largest_tip",
+        "Removes every island of the active label but the largest (3D); one undo step",
+        "選択中のラベルの最大の連結領域（3D）以外を削除。1 回で元に戻せます",
+    ),
+    ("annot.fill_holes", "Fill holes", "穴埋め"),
+    (
+        "annot.fill_holes_tip",
+        "Fills enclosed holes of the active label in every slice; one undo step",
+        "各スライスで選択中のラベルに囲まれた穴を埋めます。1 回で元に戻せます",
+    ),
     ("annot.undo", "Undo", "元に戻す"),
     ("annot.undo_tip", "Ctrl+Z", "Ctrl+Z"),
     ("annot.redo", "Redo", "やり直し"),
