@@ -23,6 +23,10 @@ fn committed_strokes_and_undo_history_survive_reopening_the_project() {
     let file = dir.path().join("a.sumi");
     let mut project = Project::open(&file).unwrap();
     let layer = project.create_label_layer("1.2.3", "reader-1", "dr-a", DIMS).unwrap();
+    let layers = project.label_layers("1.2.3").unwrap();
+    assert_eq!((layers.len(), layers[0].id, layers[0].dims), (1, layer, DIMS));
+    assert_eq!((layers[0].annotator.as_str(), layers[0].status.as_str()), ("dr-a", "draft"));
+    assert!(project.label_layers("9.9").unwrap().is_empty());
     let mut map = LabelMap::new(DIMS);
     let mut history = History::default();
     for k in 0..20 {

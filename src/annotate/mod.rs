@@ -7,6 +7,7 @@ pub mod edit;
 pub mod history;
 pub mod labelmap;
 pub mod measure;
+pub mod morph;
 pub mod rle;
 pub mod tools;
 

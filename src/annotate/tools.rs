@@ -34,8 +34,8 @@ fn in_range(volume: Option<&Volume>, range: Option<Range>, idx: usize) -> bool {
     }
 }
 
-/// One dab of the brush centred on `center` (voxel index coordinates; `spacing` in mm).
-/// Returns how many voxels changed.
+/// One dab of the brush centred on `center` (voxel index coordinates; `spacing` in mm); a 2D
+/// brush paints a disc in the slice. Returns how many voxels changed.
 pub fn dab(
     map: &mut LabelMap,
     rec: &mut Recorder,
@@ -44,14 +44,36 @@ pub fn dab(
     brush: &Brush,
     volume: Option<&Volume>,
 ) -> usize {
+    dab_across(map, rec, spacing, center, brush, volume, 2)
+}
+
+/// [`dab`] with the 2D disc lying across voxel axis `flat_axis` (2: in the slice, as seen in an
+/// axial view; 1 and 0: the coronal and sagittal planes of an axial acquisition). A 3D brush
+/// ignores the axis.
+pub fn dab_across(
+    map: &mut LabelMap,
+    rec: &mut Recorder,
+    spacing: [f64; 3],
+    center: [f64; 3],
+    brush: &Brush,
+    volume: Option<&Volume>,
+    flat_axis: usize,
+) -> usize {
     let [w, h, d] = map.dims();
     let r = brush.radius_mm.max(0.0);
-    let reach = |axis: usize| (r / spacing[axis].max(1e-6)).floor() as i64;
+    let reach = |axis: usize| {
+        if !brush.sphere && axis == flat_axis { 0 } else { (r / spacing[axis].max(1e-6)).floor() as i64 }
+    };
     let c: [i64; 3] = [center[0].round() as i64, center[1].round() as i64, center[2].round() as i64];
-    let (rx, ry) = (reach(0), reach(1));
-    let rz = if brush.sphere { reach(2) } else { 0 };
+    let (rx, ry, rz) = (reach(0), reach(1), reach(2));
     let clamp = |v: i64, n: usize| v.clamp(0, n as i64 - 1) as usize;
-    if c[2] + rz < 0 || c[2] - rz >= d as i64 || c[0] + rx < 0 || c[0] - rx >= w as i64 || c[1] + ry < 0 {
+    if c[2] + rz < 0
+        || c[2] - rz >= d as i64
+        || c[0] + rx < 0
+        || c[0] - rx >= w as i64
+        || c[1] + ry < 0
+        || c[1] - ry >= h as i64
+    {
         return 0;
     }
     let (x0, x1) = (clamp(c[0] - rx, w), clamp(c[0] + rx, w));
@@ -223,6 +245,19 @@ mod tests {
         assert_eq!(map.get(32, 32, 8), 0);
         let delta = rec.finish(&map);
         assert_eq!(delta.slices.len(), 3);
+    }
+
+    #[test]
+    fn a_flat_brush_across_another_axis_paints_a_disc_in_that_plane() {
+        let mut map = LabelMap::new([40, 40, 20]);
+        let mut rec = Recorder::default();
+        // A coronal disc (across y) of 4 mm on 1 mm pixels and 2 mm slices.
+        let n = dab_across(&mut map, &mut rec, [1.0, 1.0, 2.0], [20.0, 20.0, 10.0], &brush(4.0, false), None, 1);
+        assert_eq!(map.get(20, 20, 12), 1, "two slices up is 4 mm");
+        assert_eq!(map.get(24, 20, 10), 1);
+        assert_eq!((map.get(20, 21, 10), map.get(20, 20, 13)), (0, 0), "one voxel thick, within radius");
+        assert_eq!(n, map.histogram()[1] as usize);
+        assert_eq!(rec.finish(&map).slices.len(), 5, "slices 8..=12");
     }
 
     #[test]

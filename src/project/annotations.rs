@@ -25,6 +25,17 @@ pub struct Label {
     pub locked: bool,
 }
 
+/// A label layer of a series (one per annotator, or a consensus).
+#[derive(Debug, Clone, PartialEq)]
+pub struct LayerInfo {
+    pub id: i64,
+    pub name: String,
+    pub annotator: String,
+    /// draft, submitted, approved or changes-requested.
+    pub status: String,
+    pub dims: [usize; 3],
+}
+
 /// One stored edit of a layer, for restoring the undo history.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StoredEdit {
@@ -108,6 +119,25 @@ impl Project {
         append_audit(&tx, annotator, "create-label-layer", Some(&id.to_string()), &details).map_err(wrap)?;
         tx.commit().map_err(wrap)?;
         Ok(id)
+    }
+
+    /// The label layers of a series, oldest first.
+    pub fn label_layers(&self, series_uid: &str) -> Result<Vec<LayerInfo>, ProjectError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT id, name, annotator, status, dims FROM label_layers WHERE series_uid = ?1 ORDER BY id")
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([series_uid], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get::<_, String>(4)?)))
+            .map_err(|e| self.err(e))?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (id, name, annotator, status, dims) = row.map_err(|e| self.err(e))?;
+            let dims =
+                serde_json::from_str(&dims).map_err(|_| self.invalid_layer(id, "its grid size is unreadable"))?;
+            out.push(LayerInfo { id, name, annotator, status, dims });
+        }
+        Ok(out)
     }
 
     /// The layer's voxels as last committed.

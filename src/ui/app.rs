@@ -42,6 +42,7 @@ pub struct SumiApp {
     pub review: super::review::Review,
     pub export: super::export_panel::ExportPanel,
     pub spot_check: super::spotcheck::SpotCheckPanel,
+    pub annotate: super::annotate::Annotate,
     /// Series to open as soon as the scan finishes (the largest one by default).
     auto_open: bool,
     /// When the user last opened files (start of the time-to-first-image clock).
@@ -84,6 +85,7 @@ impl SumiApp {
             review: Default::default(),
             export: Default::default(),
             spot_check: Default::default(),
+            annotate: Default::default(),
             auto_open: true,
             opened_at: std::time::Instant::now(),
             first_painted: None,
@@ -250,6 +252,7 @@ impl SumiApp {
                 if ui.checkbox(&mut review, tr(lang, "menu.review")).changed() {
                     self.set_review(review);
                 }
+                super::annotate::menu_items(ui, self);
                 ui.checkbox(&mut self.problems.open, tr(lang, "menu.problems"));
             });
             ui.menu_button(tr(lang, "menu.language"), |ui| {
@@ -363,6 +366,7 @@ impl eframe::App for SumiApp {
                 .default_size(460.0)
                 .show(ui, |ui| self.tags.ui(ui, path.as_deref(), lang));
         }
+        super::annotate::frame(ui, self);
         if self.problems.open {
             egui::Panel::bottom("problems").resizable(true).show(ui, |ui| self.problems.ui(ui, lang));
         }
@@ -390,6 +394,7 @@ impl eframe::App for SumiApp {
             if self.review.open {
                 super::review_boxes::overlay(ui, self, &viewports);
             }
+            super::annotate::viewports(ui, self, &viewports);
         });
         self.open_path_window(&ctx);
         if self.export.open {

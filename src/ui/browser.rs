@@ -19,9 +19,11 @@ pub fn browser(ui: &mut egui::Ui, app: &mut SumiApp) {
         if app.tree.is_empty() && app.scan_job.is_none() {
             ui.weak(tr(lang, "browser.empty"));
         }
-        for patient in &app.tree {
+        for (n, patient) in app.tree.iter().enumerate() {
             let mut title = format!("{}  {}", patient.patient_name, patient.patient_id).trim().to_string();
-            if title.is_empty() {
+            if app.viewer.blind {
+                title = format!("{} {}", tr(lang, "browser.blinded"), n + 1);
+            } else if title.is_empty() {
                 // Photos and screenshots carry no patient: the header still needs a name.
                 title = tr(lang, "browser.no_patient").to_string();
             }

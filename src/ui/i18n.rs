@@ -255,7 +255,7 @@ pub const TABLE: &[(&str, &str, &str)] = &[
 
 /// The text for `key` in `lang`; the key itself if missing (visible in the UI and caught by tests).
 pub fn tr(lang: Lang, key: &str) -> &'static str {
-    for (k, en, ja) in TABLE {
+    for (k, en, ja) in TABLE.iter().chain(super::annotate::strings::TABLE) {
         if *k == key {
             return match lang {
                 Lang::En => en,
@@ -274,7 +274,7 @@ mod tests {
     #[test]
     fn every_key_is_unique_and_has_both_languages() {
         let mut keys = std::collections::HashSet::new();
-        for (k, en, ja) in TABLE {
+        for (k, en, ja) in TABLE.iter().chain(super::super::annotate::strings::TABLE) {
             assert!(keys.insert(*k), "duplicate key {k}");
             assert!(!en.is_empty() && !ja.is_empty(), "{k} lacks a text");
         }
@@ -284,12 +284,20 @@ mod tests {
     fn every_key_used_in_the_ui_sources_is_in_the_table() {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/ui");
         let re_start = "tr(lang, \"";
-        for entry in std::fs::read_dir(dir).unwrap() {
-            let src = std::fs::read_to_string(entry.unwrap().path()).unwrap();
-            for (i, _) in src.match_indices(re_start) {
-                let rest = &src[i + re_start.len()..];
-                let key = &rest[..rest.find('"').unwrap()];
-                assert!(TABLE.iter().any(|(k, _, _)| *k == key), "key {key} is used but not translated");
+        let mut dirs = vec![dir];
+        while let Some(dir) = dirs.pop() {
+            for entry in std::fs::read_dir(dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    dirs.push(path);
+                    continue;
+                }
+                let src = std::fs::read_to_string(path).unwrap();
+                for (i, _) in src.match_indices(re_start) {
+                    let rest = &src[i + re_start.len()..];
+                    let key = &rest[..rest.find('"').unwrap()];
+                    assert!(tr(Lang::En, key) != "?", "key {key} is used but not translated");
+                }
             }
         }
     }

@@ -1,6 +1,7 @@
 //! The egui application: series browser, viewports, tag browser and problem list. UI state
 //! changes only on the UI thread; scanning and decoding run in `jobs`.
 
+pub mod annotate;
 mod app;
 mod browser;
 pub mod deid_panel;

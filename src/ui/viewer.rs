@@ -58,6 +58,10 @@ pub struct Viewer {
     pub fit_pending: bool,
     /// Review mode: one viewport on the acquired plane; the primary button belongs to the box tools.
     pub review_mode: bool,
+    /// Annotate mode with a painting tool: the primary button belongs to the tool.
+    pub annotate_mode: bool,
+    /// Blind mode: the patient's identity is hidden in the viewport corners and the browser.
+    pub blind: bool,
     /// Views the user zoomed or panned keep their zoom; the others re-fit when their size changes.
     pub manual_zoom: [bool; 4],
     /// Where each visible viewport was drawn last frame (for tests and tools).
@@ -88,6 +92,8 @@ impl Viewer {
             viewport_rects: Vec::new(),
             manual_zoom: [false; 4],
             review_mode: false,
+            annotate_mode: false,
+            blind: false,
             view3d: Default::default(),
         }
     }

@@ -82,6 +82,7 @@ pub fn viewport(ui: &mut egui::Ui, v: &mut Viewer, vp: usize, rect: Rect, lang: 
         v.fit_pending = true;
     } else if spatial
         && !v.review_mode
+        && !v.annotate_mode
         && (response.clicked_by(PointerButton::Primary) || response.dragged_by(PointerButton::Primary))
         && let Some(p) = response.interact_pointer_pos()
     {
@@ -156,6 +157,8 @@ fn corner_overlays(painter: &egui::Painter, rect: Rect, v: &Viewer, vp: usize, l
     let color = Color32::from_gray(225);
     let m = l.metas.first();
     let text = |o: Option<&String>| o.cloned().unwrap_or_default();
+    // Blind mode: what identifies the patient or the examination stays off the screen.
+    let identity = |o: Option<&String>| if v.blind { String::new() } else { text(o) };
     let g = &l.plan.geometry;
     let view = &v.views[vp];
     let plane = match view.plane {
@@ -175,16 +178,16 @@ fn corner_overlays(painter: &egui::Painter, rect: Rect, v: &Viewer, vp: usize, l
     };
     let tl = format!(
         "{}\n{}\n{} {}",
-        text(m.and_then(|m| m.patient_name.as_ref())),
-        text(m.and_then(|m| m.patient_id.as_ref())),
+        identity(m.and_then(|m| m.patient_name.as_ref())),
+        identity(m.and_then(|m| m.patient_id.as_ref())),
         text(m.and_then(|m| m.patient_sex.as_ref())),
-        text(m.and_then(|m| m.patient_birth_date.as_ref())),
+        identity(m.and_then(|m| m.patient_birth_date.as_ref())),
     );
     let tr_text = format!(
         "{}\n{}\n{}",
         text(m.and_then(|m| m.study_description.as_ref())),
         text(m.and_then(|m| m.study_date.as_ref())),
-        text(m.and_then(|m| m.accession_number.as_ref())),
+        identity(m.and_then(|m| m.accession_number.as_ref())),
     );
     let bl = format!(
         "{} {}\n{}\n{}",

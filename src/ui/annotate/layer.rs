@@ -1,0 +1,159 @@
+//! This annotator's label layer for the open series: loaded with its undo history from the
+//! project, created there on the first stroke, and written back one transaction per edit.
+
+use std::path::Path;
+
+use crate::annotate::{Delta, History, LabelMap, Recorder};
+use crate::project::default_actor;
+
+use super::super::app::SumiApp;
+use super::super::i18n::{Lang, tr};
+use super::Annotate;
+
+pub struct Layer {
+    pub series_uid: String,
+    /// The layer's row in the project; `None` until the first stroke (or without a project).
+    pub id: Option<i64>,
+    pub map: LabelMap,
+    pub history: History,
+    /// Bumped on every change of `map` (overlay caches and statistics follow it).
+    pub revision: u64,
+    /// Ids for edits kept only in memory (no project): negative, counting down.
+    local_id: i64,
+}
+
+impl Layer {
+    fn empty(series_uid: &str, dims: [usize; 3]) -> Layer {
+        Layer {
+            series_uid: series_uid.to_string(),
+            id: None,
+            map: LabelMap::new(dims),
+            history: History::default(),
+            revision: 0,
+            local_id: 0,
+        }
+    }
+}
+
+/// Makes `annotate.layer` the layer of the loaded series (loading it when the series changed).
+pub(super) fn sync(app: &mut SumiApp) {
+    let Some(l) = &app.viewer.loaded else {
+        app.annotate.layer = None;
+        return;
+    };
+    let (uid, dims) = (l.series_uid.clone(), l.plan.geometry.dims);
+    if app.annotate.layer.as_ref().is_some_and(|x| x.series_uid == uid && x.map.dims() == dims) {
+        return;
+    }
+    app.annotate.stroke = None;
+    let project = app.project.clone();
+    match load(&mut app.annotate, project.as_deref(), &uid, dims, app.lang) {
+        Ok(layer) => app.annotate.layer = Some(layer),
+        Err(e) => {
+            app.problems.push(e);
+            app.annotate.layer = Some(Layer::empty(&uid, dims));
+        }
+    }
+}
+
+fn load(a: &mut Annotate, project: Option<&Path>, uid: &str, dims: [usize; 3], lang: Lang) -> Result<Layer, String> {
+    let mut layer = Layer::empty(uid, dims);
+    let Some(db) = a.db(project) else { return Ok(layer) };
+    let db = db.map_err(|e| e.to_string())?;
+    let me = default_actor();
+    let layers = db.label_layers(uid).map_err(|e| e.to_string())?;
+    let Some(info) = layers.into_iter().find(|i| i.annotator == me) else { return Ok(layer) };
+    if info.dims != dims {
+        return Err(format!(
+            "{}: {} ({} {:?} ≠ {:?})",
+            db.path,
+            tr(lang, "annot.layer_mismatch"),
+            info.name,
+            info.dims,
+            dims
+        ));
+    }
+    layer.map = db.load_label_layer(info.id).map_err(|e| e.to_string())?;
+    let edits = db.label_edits(info.id).map_err(|e| e.to_string())?;
+    layer.history = History::restore(edits.into_iter().map(|e| (e.id, e.delta, e.undone)));
+    layer.id = Some(info.id);
+    Ok(layer)
+}
+
+/// Commits a finished edit (one stroke, fill or operation): creates the layer in the project on
+/// the first one, writes the changed slices and the delta in one transaction and pushes the
+/// undo step. If the project refuses it the edit is taken back, so the screen shows what is stored.
+pub(super) fn commit(app: &mut SumiApp, delta: Delta, kind: &str) {
+    let project = app.project.clone();
+    let a = &mut app.annotate;
+    let Some(mut layer) = a.layer.take() else { return };
+    if !delta.is_empty() {
+        let me = default_actor();
+        let stored = match a.db(project.as_deref()) {
+            None => {
+                layer.local_id -= 1;
+                Ok(layer.local_id)
+            }
+            Some(Err(e)) => Err(e),
+            Some(Ok(db)) => {
+                let id = match layer.id {
+                    Some(id) => Ok(id),
+                    None => db.create_label_layer(&layer.series_uid, &me, &me, layer.map.dims()),
+                };
+                id.and_then(|id| {
+                    layer.id = Some(id);
+                    db.commit_label_edit(id, &layer.map, &delta, kind, &me)
+                })
+            }
+        };
+        match stored {
+            Ok(id) => layer.history.push(id, delta),
+            Err(e) => {
+                let _ = delta.revert(&mut layer.map);
+                app.problems.push(e.to_string());
+            }
+        }
+    }
+    layer.revision += 1;
+    app.annotate.layer = Some(layer);
+}
+
+/// Runs an operation on the whole layer as one edit (one undo step).
+pub(super) fn operate(app: &mut SumiApp, kind: &str, op: impl FnOnce(&mut LabelMap, &mut Recorder) -> usize) {
+    if app.annotate.stroke.is_some() {
+        return;
+    }
+    let Some(layer) = app.annotate.layer.as_mut() else { return };
+    let mut rec = Recorder::default();
+    op(&mut layer.map, &mut rec);
+    let delta = rec.finish(&layer.map);
+    commit(app, delta, kind);
+}
+
+/// Undoes (or redoes) the last edit and records it in the project.
+pub(super) fn undo(app: &mut SumiApp, redo: bool) {
+    let project = app.project.clone();
+    let lang = app.lang;
+    let a = &mut app.annotate;
+    if a.stroke.is_some() {
+        return;
+    }
+    let Some(mut layer) = a.layer.take() else { return };
+    let step = if redo { layer.history.redo(&mut layer.map) } else { layer.history.undo(&mut layer.map) };
+    match step {
+        Ok(Some(id)) if id > 0 => {
+            let recorded = match (a.db(project.as_deref()), layer.id) {
+                (Some(Ok(db)), Some(layer_id)) => db.commit_label_undo(layer_id, &layer.map, id, !redo),
+                (Some(Err(e)), _) => Err(e),
+                _ => Ok(()),
+            };
+            if let Err(e) = recorded {
+                app.problems.push(format!("{}: {e}", tr(lang, "annot.undo")));
+            }
+        }
+        Ok(_) => {}
+        Err(e) => app.problems.push(format!("{}: {e}", tr(lang, "annot.undo"))),
+    }
+    layer.revision += 1;
+    app.annotate.layer = Some(layer);
+}
