@@ -141,6 +141,45 @@ enum Command {
     },
     /// Write the bundled demo study into a folder (the GUI does this on first run).
     Demo { out: PathBuf },
+    /// Label maps as DICOM SEG: from a NIfTI label map, or back to one, on a reference series.
+    Seg {
+        #[command(subcommand)]
+        what: SegCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum SegCommand {
+    /// Write a uint8 NIfTI label map (on the reference series' grid) as a DICOM SEG; print JSON.
+    FromNifti {
+        /// The label map (.nii or .nii.gz; voxel values 0–255, 0 = background).
+        labels_nifti: PathBuf,
+        /// The DICOM series the labels lie on (a folder: its largest series with a geometry).
+        #[arg(long)]
+        reference: PathBuf,
+        /// Label table JSON (a list of labels: value, name, colour, code, visible, locked);
+        /// values without a row get a default name.
+        #[arg(long)]
+        labels: Option<PathBuf>,
+        /// The SEG file to write.
+        #[arg(long)]
+        out: PathBuf,
+        /// Content Creator's Name written into the SEG.
+        #[arg(long)]
+        creator: Option<String>,
+    },
+    /// Read a DICOM SEG onto the reference series' grid and write a uint8 NIfTI label map; print JSON.
+    ToNifti {
+        seg: PathBuf,
+        #[arg(long)]
+        reference: PathBuf,
+        /// The NIfTI to write (.nii or .nii.gz).
+        #[arg(long)]
+        out: PathBuf,
+        /// Also write the segments as a label table JSON.
+        #[arg(long)]
+        labels_out: Option<PathBuf>,
+    },
 }
 
 /// A PS3.15 option by its kebab-case name (e.g. retain-uids), as profiles spell it.
@@ -248,6 +287,12 @@ fn main() -> ExitCode {
             cli::bench_gui3d(&dir, [width, height], frames)
         }
         Some(Command::Demo { out }) => cli::demo(&out),
+        Some(Command::Seg { what: SegCommand::FromNifti { labels_nifti, reference, labels, out, creator } }) => {
+            cli::seg_from_nifti(cli::FromNiftiArgs { labels_nifti, reference, labels, out, creator })
+        }
+        Some(Command::Seg { what: SegCommand::ToNifti { seg, reference, out, labels_out } }) => {
+            cli::seg_to_nifti(seg, reference, out, labels_out)
+        }
         Some(Command::Deface { input, out_mask, out_volume, render, out_brain, margin_mm, json }) => {
             cli::deface(cli::DefaceArgs { input, out_mask, out_volume, render, out_brain, margin_mm, json })
         }

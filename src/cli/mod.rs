@@ -6,6 +6,7 @@ mod deface;
 mod deid;
 mod detect_text;
 mod info;
+mod seg;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -22,6 +23,7 @@ pub use deface::{DefaceArgs, bench_deface, deface};
 pub use deid::{DeidArgs, deid, vault_lookup};
 pub use detect_text::detect_text;
 pub use info::info;
+pub use seg::{FromNiftiArgs, seg_from_nifti, seg_to_nifti};
 
 pub fn gui(paths: Vec<PathBuf>) -> CliResult {
     #[cfg(feature = "gui")]
