@@ -1,8 +1,9 @@
 """Reads a DICOM SEG with highdicom and pydicom (third-party readers the tests compare sumi with)
 and prints JSON: the segments (number, label, type code, CIELab), highdicom's voxel count per
-segment from its volume of the segmentation, and pydicom's count from the raw frames.
+segment from its volume of the segmentation, and pydicom's count from the raw frames. Given a
+reference grid, also writes highdicom's volume placed on that grid (segment numbers, raw uint8).
 
-Usage: check-seg.py SEG_FILE
+Usage: check-seg.py SEG_FILE [RAW_OUT GRID_JSON]
 """
 
 import json
@@ -32,6 +33,24 @@ def main() -> None:
     volume = seg.get_volume(combine_segments=False)
     array = volume.array
     hd_counts = {str(n): int(array[..., i].sum()) for i, n in enumerate(seg.segment_numbers)}
+    # Where each segment lies: with a reference grid (dims and LPS affine as JSON), every voxel of
+    # highdicom's volume goes through its affine onto that grid and the segment numbers are
+    # written there as raw uint8 (x fastest), for a voxel-by-voxel comparison.
+    off_grid = 0
+    if len(sys.argv) > 3:
+        grid = json.loads(sys.argv[3])
+        dims = grid["dims"]
+        to_index = np.linalg.inv(np.array(grid["affine"], dtype=float))
+        out = np.zeros((dims[2], dims[1], dims[0]), dtype=np.uint8)
+        for i, n in enumerate(seg.segment_numbers):
+            idx = np.argwhere(array[..., i] > 0)
+            lps = idx @ volume.affine[:3, :3].T + volume.affine[:3, 3]
+            ijk = lps @ to_index[:3, :3].T + to_index[:3, 3]
+            rounded = np.rint(ijk).astype(np.int64)
+            off_grid += int((np.abs(ijk - rounded).max(axis=1) > 1e-3).sum()) if len(idx) else 0
+            out[rounded[:, 2], rounded[:, 1], rounded[:, 0]] = n
+        with open(sys.argv[2], "wb") as f:
+            f.write(out.tobytes())
     # pydicom: unpack the 1-bit frames and count per Referenced Segment Number.
     ds = pydicom.dcmread(path)
     pixels = ds.pixel_array.reshape(int(ds.NumberOfFrames), ds.Rows, ds.Columns)
@@ -46,6 +65,7 @@ def main() -> None:
                 "frames": int(ds.NumberOfFrames),
                 "volume_shape": list(array.shape),
                 "highdicom_voxels": hd_counts,
+                "highdicom_off_grid_voxels": off_grid,
                 "pydicom_voxels": raw_counts,
                 "source_instances": len(seg.get_source_image_uids()),
             }

@@ -49,10 +49,15 @@ fn run_python(args: &[&dyn AsRef<std::ffi::OsStr>]) -> Value {
     serde_json::from_slice(&out.stdout).expect("JSON from python")
 }
 
-/// highdicom's and pydicom's reading of a SEG (scripts/check-seg.py).
-fn third_party_view(seg: &Path) -> Value {
+/// highdicom's and pydicom's reading of a SEG (scripts/check-seg.py), and highdicom's volume
+/// placed on `grid` (segment number per voxel, x fastest).
+fn third_party_view(seg: &Path, grid: &Geometry) -> (Value, Vec<u8>) {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/check-seg.py");
-    run_python(&[&script, &seg])
+    let raw = seg.with_extension("highdicom.raw");
+    let affine: Vec<Vec<f64>> = (0..4).map(|r| (0..4).map(|c| grid.affine()[(r, c)]).collect()).collect();
+    let grid_json = serde_json::json!({"dims": grid.dims, "affine": affine}).to_string();
+    let view = run_python(&[&script, &seg, &raw, &grid_json]);
+    (view, std::fs::read(&raw).unwrap())
 }
 
 /// nibabel's index → RAS affine of a NIfTI file.
@@ -149,6 +154,7 @@ fn write_mr_series(dir: &Path, g: &Geometry, voxels: &[u16], frame_of_reference:
 /// NIfTI → SEG → NIfTI through the CLI; checks the summaries, the voxels, the label table, the
 /// affine (nibabel) and the third-party readings. Returns the SEG path.
 fn round_trip(dir: &Path, reference: &Path, labels_nii: &Path, table: &[Label], want: &[u8]) -> PathBuf {
+    let geometry = ReferenceSeries::load(reference).unwrap().geometry;
     let table_path = dir.join("labels.json");
     write_label_table(&table_path, table).unwrap();
     let seg = dir.join("labels.seg.dcm");
@@ -193,19 +199,26 @@ fn round_trip(dir: &Path, reference: &Path, labels_nii: &Path, table: &[Label], 
     assert_eq!(written["frames"], read["frames"]);
     assert!(written["seconds"].as_f64().unwrap() > 0.0);
 
-    // highdicom and pydicom see the same segments and voxel counts as sumi.
-    let third = third_party_view(&seg);
+    // highdicom and pydicom see the same segments and voxel counts as sumi, and highdicom puts
+    // every voxel where the NIfTI has it (bit order, frame positions, geometry).
+    let (third, placed) = third_party_view(&seg, &geometry);
     assert_eq!(third["frames"], written["frames"]);
+    assert_eq!(third["highdicom_off_grid_voxels"], 0);
     let segments = written["segments"].as_array().unwrap();
     let hd_segments = third["segments"].as_array().unwrap();
     assert_eq!(hd_segments.len(), segments.len());
+    let mut number_of = [0u8; 256];
     for (mine, theirs) in segments.iter().zip(hd_segments) {
         let number = mine["number"].as_u64().unwrap().to_string();
         assert_eq!(theirs["number"].as_u64().unwrap().to_string(), number);
         assert_eq!(theirs["label"], mine["label"]);
         assert_eq!(third["highdicom_voxels"][&number], mine["voxels"], "highdicom, segment {number}");
         assert_eq!(third["pydicom_voxels"][&number], mine["voxels"], "pydicom, segment {number}");
+        number_of[mine["value"].as_u64().unwrap() as usize] = mine["number"].as_u64().unwrap() as u8;
     }
+    assert_eq!(placed.len(), want.len());
+    let misplaced = placed.iter().zip(want).filter(|(p, w)| **p != number_of[usize::from(**w)]).count();
+    assert_eq!(misplaced, 0, "{misplaced} voxels differ between highdicom's volume and the NIfTI");
     seg
 }
 
