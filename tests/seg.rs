@@ -197,6 +197,15 @@ fn round_trip(dir: &Path, reference: &Path, labels_nii: &Path, table: &[Label], 
         }
     }
     assert_eq!(written["frames"], read["frames"]);
+    eprintln!(
+        "{}: {} segments, {} frames, {} bytes; from-nifti {:.3} s, to-nifti {:.3} s",
+        labels_nii.display(),
+        table.len(),
+        written["frames"],
+        std::fs::metadata(&seg).unwrap().len(),
+        written["seconds"].as_f64().unwrap(),
+        read["seconds"].as_f64().unwrap()
+    );
     assert!(written["seconds"].as_f64().unwrap() > 0.0);
 
     // highdicom and pydicom see the same segments and voxel counts as sumi, and highdicom puts

@@ -118,19 +118,29 @@ pub fn write_seg(
     let (table, unlisted_values) = complete_table(map, labels).map_err(invalid)?;
     let per_frame_bits = g.dims[0] * g.dims[1];
 
-    // Frames: segment-major, slices in k order within a segment.
+    // Voxels per (slice, value) in one pass over the labelled slices.
+    let labelled: Vec<usize> = map.labelled_slices().collect();
+    let per_slice: Vec<[u32; 256]> = labelled
+        .iter()
+        .map(|&z| {
+            let mut h = [0u32; 256];
+            map.slice(z).expect("labelled").iter().for_each(|&v| h[usize::from(v)] += 1);
+            h
+        })
+        .collect();
+    // Frames: segment-major, slices in k order within a segment; `frame_of[slice][value]`.
     let mut frames: Vec<(u16, usize)> = Vec::new();
+    let mut frame_of = vec![[u32::MAX; 256]; labelled.len()];
     let mut summaries = Vec::with_capacity(table.len());
     for (n, label) in table.iter().enumerate() {
         let number = (n + 1) as u16;
+        let v = usize::from(label.value);
         let mut s = SegmentSummary { number, value: label.value, label: label.name.clone(), voxels: 0, frames: 0 };
-        for z in map.labelled_slices() {
-            let count = map.slice(z).map_or(0, |v| v.iter().filter(|&&x| x == label.value).count());
-            if count > 0 {
-                frames.push((number, z));
-                s.voxels += count as u64;
-                s.frames += 1;
-            }
+        for (l, &z) in labelled.iter().enumerate().filter(|(l, _)| per_slice[*l][v] > 0) {
+            frame_of[l][v] = frames.len() as u32;
+            frames.push((number, z));
+            s.voxels += u64::from(per_slice[l][v]);
+            s.frames += 1;
         }
         summaries.push(s);
     }
@@ -138,12 +148,9 @@ pub fn write_seg(
         return Err(invalid("the label map is empty: a SEG needs at least one frame".into()));
     }
     let mut pixels = vec![0u8; (frames.len() * per_frame_bits).div_ceil(8).next_multiple_of(2)];
-    for (f, &(number, z)) in frames.iter().enumerate() {
-        let value = table[usize::from(number) - 1].value;
-        let slice = map.slice(z).expect("frames are on labelled slices");
-        let start = f * per_frame_bits;
-        for (i, _) in slice.iter().enumerate().filter(|(_, v)| **v == value) {
-            bits::set(&mut pixels, start + i);
+    for (l, &z) in labelled.iter().enumerate() {
+        for (i, &v) in map.slice(z).expect("labelled").iter().enumerate().filter(|(_, v)| **v != 0) {
+            bits::set(&mut pixels, frame_of[l][usize::from(v)] as usize * per_frame_bits + i);
         }
     }
 
