@@ -104,10 +104,11 @@ fn ds(values: &[f64]) -> String {
     values.iter().map(|v| format!("{v:.6}")).collect::<Vec<_>>().join("\\")
 }
 
-/// Writes `voxels` on `g` as an MR series, one file per slice, with the given Frame of Reference.
-fn write_mr_series(dir: &Path, g: &Geometry, voxels: &[u16], frame_of_reference: &str) {
+/// Writes `voxels` on `g` as an MR series, one file per slice, with the given Frame of Reference;
+/// the series' UIDs are `series_uid` and `series_uid.N`.
+fn write_mr_series(dir: &Path, g: &Geometry, voxels: &[u16], frame_of_reference: &str, series_uid: &str) {
     std::fs::create_dir_all(dir).unwrap();
-    let (study, series) = ("2.25.1001", format!("2.25.{}", 2000 + g.dims[2]));
+    let (study, series) = ("2.25.1001", series_uid);
     let (row, col) = (g.direction(0), g.direction(1));
     let sp = g.spacing();
     let per_slice = g.dims[0] * g.dims[1];
@@ -122,8 +123,14 @@ fn write_mr_series(dir: &Path, g: &Geometry, voxels: &[u16], frame_of_reference:
             text(tags::MODALITY, VR::CS, "MR"),
             text(tags::PATIENT_NAME, VR::PN, "Colin^Twentyseven"),
             text(tags::PATIENT_ID, VR::LO, "COLIN27"),
+            text(tags::PATIENT_BIRTH_DATE, VR::DA, ""),
+            text(tags::PATIENT_SEX, VR::CS, ""),
+            text(tags::STUDY_TIME, VR::TM, "101500"),
+            text(tags::REFERRING_PHYSICIAN_NAME, VR::PN, ""),
+            text(tags::STUDY_ID, VR::SH, "1"),
+            text(tags::ACCESSION_NUMBER, VR::SH, ""),
             text(tags::STUDY_INSTANCE_UID, VR::UI, study),
-            text(tags::SERIES_INSTANCE_UID, VR::UI, &series),
+            text(tags::SERIES_INSTANCE_UID, VR::UI, series),
             text(tags::SERIES_NUMBER, VR::IS, "3"),
             text(tags::INSTANCE_NUMBER, VR::IS, &(k + 1).to_string()),
             text(tags::FRAME_OF_REFERENCE_UID, VR::UI, frame_of_reference),
@@ -321,7 +328,7 @@ fn aal_atlas_116_labels_round_trip_on_a_dicom_copy_of_colin27_with_nibabels_affi
     let tmp = tempfile::tempdir().unwrap();
     let series = tmp.path().join("ch2-dicom");
     let Voxels::U16(grey) = &ch2.voxels else { panic!("ch2 is uint8") };
-    write_mr_series(&series, &ch2.geometry, grey, "2.25.777");
+    write_mr_series(&series, &ch2.geometry, grey, "2.25.777", "2.25.2777");
     let reference = ReferenceSeries::load(&series).unwrap();
     assert_eq!(reference.geometry.dims, ch2.geometry.dims);
     assert!((reference.geometry.affine() - ch2.geometry.affine()).abs().max() < 1e-4);
@@ -350,7 +357,13 @@ fn aal_atlas_116_labels_round_trip_on_a_dicom_copy_of_colin27_with_nibabels_affi
 /// A small series (6 × 5 × 4, 2 mm slices) with the given Frame of Reference and size.
 fn small_series(dir: &Path, dims: [usize; 3], frame_of_reference: &str) -> ReferenceSeries {
     let g = Geometry::axis_aligned(dims, [0.8, 0.8, 2.0]);
-    write_mr_series(dir, &g, &vec![100; g.voxel_count()], frame_of_reference);
+    write_mr_series(
+        dir,
+        &g,
+        &vec![100; g.voxel_count()],
+        frame_of_reference,
+        &format!("{frame_of_reference}.{}", dims[0]),
+    );
     ReferenceSeries::load(dir).unwrap()
 }
 
@@ -440,4 +453,47 @@ fn nifti_on_another_grid_is_refused_and_a_flipped_copy_of_the_grid_is_reordered(
     write_nifti(&nii, &shifted, NiftiVoxels::U8(&dense)).unwrap();
     let e = read_label_nifti(&nii, g, &r.path).unwrap_err().to_string();
     assert!(e.contains("shifted.nii") && e.contains("does not match the reference series"), "{e}");
+}
+
+#[test]
+fn third_party_binary_and_fractional_segs_written_by_highdicom_read_onto_the_series() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("series");
+    let mut g = Geometry::axis_aligned([12, 10, 6], [0.7, 0.7, 2.5]);
+    g.origin = nalgebra::Point3::new(-20.0, 30.0, 5.0);
+    let voxels: Vec<u16> = (0..g.voxel_count()).map(|i| (i * 7919 % 1000) as u16).collect();
+    write_mr_series(&dir, &g, &voxels, "2.25.33", "2.25.3301");
+    let r = ReferenceSeries::load(&dir).unwrap();
+    // A copy of the series with other instance UIDs: frames are placed by Image Position there.
+    let copy = tmp.path().join("copy");
+    write_mr_series(&copy, &g, &voxels, "2.25.33", "2.25.3302");
+    let r_copy = ReferenceSeries::load(&copy).unwrap();
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/make-seg.py");
+    for kind in ["BINARY", "FRACTIONAL"] {
+        let seg = tmp.path().join(format!("{kind}.seg.dcm"));
+        let made = run_python(&[&script, &dir, &seg, &kind]);
+        let read = read_seg(&seg, &r).unwrap_or_else(|e| panic!("{kind}: {e}"));
+        assert_eq!(read.frames_by_position, 0, "{kind}: highdicom names the source instances");
+        let by_position = read_seg(&seg, &r_copy).unwrap();
+        assert_eq!(by_position.frames_by_position, by_position.frames);
+        assert_eq!(by_position.map.histogram(), read.map.histogram());
+        assert!((0..g.dims[2]).all(|z| by_position.map.slice(z) == read.map.slice(z)), "{kind}: same slices");
+        let want = |v: u16| match (v % 3, v % 5) {
+            (0, _) => 1,
+            (1, 0) => 2,
+            _ => 0,
+        };
+        let d = g.dims;
+        let wrong = (0..g.voxel_count())
+            .filter(|&i| read.map.get(i % d[0], i / d[0] % d[1], i / (d[0] * d[1])) != want(voxels[i]))
+            .count();
+        assert_eq!(wrong, 0, "{kind}: {wrong} voxels differ from the threshold highdicom was given");
+        assert_eq!(read.overlapping_voxels, 0);
+        let h = read.map.histogram();
+        assert_eq!(h[1], made["voxels"]["1"].as_u64().unwrap(), "{kind}");
+        assert_eq!(h[2], made["voxels"]["2"].as_u64().unwrap(), "{kind}");
+        let names: Vec<&str> = read.labels.iter().map(|l| l.name.as_str()).collect();
+        assert_eq!(names, ["threes", "fives"]);
+        assert!(read.labels.iter().all(|l| l.code.as_ref().is_some_and(|c| c.1 == "SCT")), "{:?}", read.labels);
+    }
 }

@@ -76,7 +76,16 @@ impl ReferenceSeries {
         let mut series: Vec<_> = tree.iter().flat_map(|p| &p.studies).flat_map(|s| &s.series).collect();
         series.sort_by_key(|s| std::cmp::Reverse(s.frames));
         for s in series {
-            let metas: Vec<&InstanceMeta> = s.instances.iter().map(|&i| &scan.instances[i]).collect();
+            // A SEG (or other derived multi-frame object) stored beside its source is not a reference.
+            let metas: Vec<&InstanceMeta> = s
+                .instances
+                .iter()
+                .map(|&i| &scan.instances[i])
+                .filter(|m| m.sop_class_uid != super::seg_attrs::SEGMENTATION_STORAGE)
+                .collect();
+            if metas.is_empty() {
+                continue;
+            }
             let Ok(plan) = plan_series(&metas) else { continue };
             if plan.kind != SeriesKind::Volume {
                 continue;
