@@ -197,6 +197,11 @@ enum Command {
         #[command(subcommand)]
         what: LabelsCommand,
     },
+    /// Label maps as DICOM SEG: from a NIfTI label map, or back to one, on a reference series.
+    Seg {
+        #[command(subcommand)]
+        what: SegCommand,
+    },
     /// Show or change project settings: deid.profile, deface.required, face_mask, foreign_image_output.
     Settings {
         #[arg(long)]
@@ -205,6 +210,40 @@ enum Command {
         value: Option<String>,
         #[arg(long)]
         user: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum SegCommand {
+    /// Write a uint8 NIfTI label map (on the reference series' grid) as a DICOM SEG; print JSON.
+    FromNifti {
+        /// The label map (.nii or .nii.gz; voxel values 0–255, 0 = background).
+        labels_nifti: PathBuf,
+        /// The DICOM series the labels lie on (a folder: its largest series with a geometry).
+        #[arg(long)]
+        reference: PathBuf,
+        /// Label table JSON (a list of labels: value, name, colour, code, visible, locked);
+        /// values without a row get a default name.
+        #[arg(long)]
+        labels: Option<PathBuf>,
+        /// The SEG file to write.
+        #[arg(long)]
+        out: PathBuf,
+        /// Content Creator's Name written into the SEG.
+        #[arg(long)]
+        creator: Option<String>,
+    },
+    /// Read a DICOM SEG onto the reference series' grid and write a uint8 NIfTI label map; print JSON.
+    ToNifti {
+        seg: PathBuf,
+        #[arg(long)]
+        reference: PathBuf,
+        /// The NIfTI to write (.nii or .nii.gz).
+        #[arg(long)]
+        out: PathBuf,
+        /// Also write the segments as a label table JSON.
+        #[arg(long)]
+        labels_out: Option<PathBuf>,
     },
 }
 
@@ -431,6 +470,12 @@ fn main() -> ExitCode {
         }
         Some(Command::Settings { project, key, value, user }) => {
             cli::settings(&project, key.as_deref(), value.as_deref(), user)
+        }
+        Some(Command::Seg { what: SegCommand::FromNifti { labels_nifti, reference, labels, out, creator } }) => {
+            cli::seg_from_nifti(cli::FromNiftiArgs { labels_nifti, reference, labels, out, creator })
+        }
+        Some(Command::Seg { what: SegCommand::ToNifti { seg, reference, out, labels_out } }) => {
+            cli::seg_to_nifti(seg, reference, out, labels_out)
         }
         Some(Command::Deface { input, out_mask, out_volume, render, out_brain, margin_mm, json }) => {
             cli::deface(cli::DefaceArgs { input, out_mask, out_volume, render, out_brain, margin_mm, json })

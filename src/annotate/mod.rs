@@ -5,6 +5,7 @@
 pub mod agreement;
 pub mod edit;
 pub mod history;
+pub mod io;
 pub mod labelmap;
 pub mod measure;
 pub mod morph;

@@ -2,7 +2,7 @@
 //! patients/studies/series, and decode pixel data into modality values. PNG, JPEG and TIFF
 //! images found alongside are read into the same types (`foreign`).
 
-mod attrs;
+pub(crate) mod attrs;
 pub mod decode;
 mod error;
 pub mod foreign;
