@@ -37,6 +37,9 @@ pub struct ManifestFile {
     pub pixels: String,
     pub text_review: Option<Decision>,
     pub defacing: Option<Decision>,
+    /// For SEG / label maps: the annotation set's sign-off (status approved, the physician).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub annotation: Option<Decision>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -96,7 +99,7 @@ impl Manifest {
 
     pub fn to_csv(&self) -> String {
         let mut out = String::from(
-            "path,sha256,bytes,kind,source_instance,source_series,source_study,pixels,text_status,text_reviewer,text_decided_at,boxes,defacing_status,defacing_reviewer,defacing_decided_at,profile\n",
+            "path,sha256,bytes,kind,source_instance,source_series,source_study,pixels,text_status,text_reviewer,text_decided_at,boxes,defacing_status,defacing_reviewer,defacing_decided_at,annotation_status,annotation_reviewer,annotation_decided_at,profile\n",
         );
         let opt = |v: Option<i64>| v.map(|v| v.to_string()).unwrap_or_default();
         let profile = format!("{} v{}", self.profile.name, self.profile.version);
@@ -112,6 +115,7 @@ impl Manifest {
             };
             let [ts, tr, tat, boxes] = d(&f.text_review);
             let [ds, dr, dat, _] = d(&f.defacing);
+            let [an_s, an_r, an_at, _] = d(&f.annotation);
             let fields = [
                 f.path.clone(),
                 f.sha256.clone(),
@@ -128,6 +132,9 @@ impl Manifest {
                 ds,
                 dr,
                 dat,
+                an_s,
+                an_r,
+                an_at,
                 profile.clone(),
             ];
             let line: Vec<String> = fields.iter().map(|s| csv_field(s)).collect();

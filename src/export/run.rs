@@ -144,6 +144,12 @@ pub fn export(
             return Err(ExportError::Files(failures));
         }
         let mut files: Vec<ManifestFile> = written.into_iter().map(|r| r.expect("failures checked")).collect();
+        if opts.include_labels {
+            files.extend(
+                super::labels::write_layers(project, &items, &slots, &writer)
+                    .map_err(|e| ExportError::Files(vec![e]))?,
+            );
+        }
         let software = format!("sumi {}", env!("CARGO_PKG_VERSION"));
         let notes = pixel_notes(&files);
         let statement = conformance_statement(&profile, &software, &notes).map_err(ExportError::Profile)?;
@@ -161,6 +167,7 @@ pub fn export(
             pixels: String::new(),
             text_review: None,
             defacing: None,
+            annotation: None,
         });
         let mut studies: Vec<i64> = items.iter().map(|i| i.study_id).collect();
         studies.sort_unstable();

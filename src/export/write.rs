@@ -45,7 +45,7 @@ fn text_decision(item: &Item) -> Option<Decision> {
     })
 }
 
-fn relative(root: &Path, path: &Path) -> String {
+pub(super) fn relative(root: &Path, path: &Path) -> String {
     let rel = path.strip_prefix(root).unwrap_or(path);
     rel.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/")
 }
@@ -75,6 +75,7 @@ impl Writer<'_> {
             pixels,
             text_review: text_decision(item),
             defacing: None,
+            annotation: None,
         })
     }
 

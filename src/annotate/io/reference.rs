@@ -76,53 +76,58 @@ impl ReferenceSeries {
         let mut series: Vec<_> = tree.iter().flat_map(|p| &p.studies).flat_map(|s| &s.series).collect();
         series.sort_by_key(|s| std::cmp::Reverse(s.frames));
         for s in series {
-            // A SEG (or other derived multi-frame object) stored beside its source is not a reference.
-            let metas: Vec<&InstanceMeta> = s
-                .instances
-                .iter()
-                .map(|&i| &scan.instances[i])
-                .filter(|m| m.sop_class_uid != super::seg_attrs::SEGMENTATION_STORAGE)
-                .collect();
-            if metas.is_empty() {
-                continue;
+            let metas: Vec<&InstanceMeta> = s.instances.iter().map(|&i| &scan.instances[i]).collect();
+            if let Some(r) = ReferenceSeries::from_instances(path, &metas)? {
+                return Ok(r);
             }
-            let Ok(plan) = plan_series(&metas) else { continue };
-            if plan.kind != SeriesKind::Volume {
-                continue;
-            }
-            let by_path: HashMap<&Path, &InstanceMeta> = metas.iter().map(|m| (m.path.as_path(), *m)).collect();
-            let kept: Vec<&InstanceMeta> = plan.paths.iter().map(|p| by_path[p.as_path()]).collect();
-            let slices = plan
-                .slices
-                .iter()
-                .map(|f| {
-                    f.map(|f| {
-                        let m = kept[f.instance];
-                        let frames = m.image.as_ref().map_or(1, |i| i.frames);
-                        SliceSource {
-                            sop_class_uid: m.sop_class_uid.clone(),
-                            sop_instance_uid: m.sop_instance_uid.clone(),
-                            frame: (frames > 1).then_some(f.frame + 1),
-                        }
-                    })
-                })
-                .collect();
-            let first = kept[0];
-            let header = open_dicom(&first.path, true)?;
-            let copied = COPIED.iter().filter_map(|&t| header.obj.get(t).cloned()).collect();
-            return Ok(ReferenceSeries {
-                path: path.to_path_buf(),
-                geometry: plan.geometry,
-                slices,
-                study_uid: first.study_uid.clone(),
-                series_uid: first.series_uid.clone(),
-                series_number: first.series_number,
-                frame_of_reference_uid: first.frame_of_reference_uid.clone(),
-                slice_thickness: first.image.as_ref().and_then(|i| i.slice_thickness),
-                copied,
-            });
         }
         Err(fail("no DICOM series with a slice geometry (Image Position and Orientation)".into()))
+    }
+
+    /// The reference made of one series' instances (as scanned or indexed in a project); None
+    /// when they hold no slice geometry. `path` names the source in errors.
+    pub fn from_instances(path: &Path, instances: &[&InstanceMeta]) -> Result<Option<ReferenceSeries>, LabelIoError> {
+        // A SEG (or other derived multi-frame object) stored beside its source is not a reference.
+        let metas: Vec<&InstanceMeta> =
+            instances.iter().copied().filter(|m| m.sop_class_uid != super::seg_attrs::SEGMENTATION_STORAGE).collect();
+        if metas.is_empty() {
+            return Ok(None);
+        }
+        let Ok(plan) = plan_series(&metas) else { return Ok(None) };
+        if plan.kind != SeriesKind::Volume {
+            return Ok(None);
+        }
+        let by_path: HashMap<&Path, &InstanceMeta> = metas.iter().map(|m| (m.path.as_path(), *m)).collect();
+        let kept: Vec<&InstanceMeta> = plan.paths.iter().map(|p| by_path[p.as_path()]).collect();
+        let slices = plan
+            .slices
+            .iter()
+            .map(|f| {
+                f.map(|f| {
+                    let m = kept[f.instance];
+                    let frames = m.image.as_ref().map_or(1, |i| i.frames);
+                    SliceSource {
+                        sop_class_uid: m.sop_class_uid.clone(),
+                        sop_instance_uid: m.sop_instance_uid.clone(),
+                        frame: (frames > 1).then_some(f.frame + 1),
+                    }
+                })
+            })
+            .collect();
+        let first = kept[0];
+        let header = open_dicom(&first.path, true)?;
+        let copied = COPIED.iter().filter_map(|&t| header.obj.get(t).cloned()).collect();
+        Ok(Some(ReferenceSeries {
+            path: path.to_path_buf(),
+            geometry: plan.geometry,
+            slices,
+            study_uid: first.study_uid.clone(),
+            series_uid: first.series_uid.clone(),
+            series_number: first.series_number,
+            frame_of_reference_uid: first.frame_of_reference_uid.clone(),
+            slice_thickness: first.image.as_ref().and_then(|i| i.slice_thickness),
+            copied,
+        }))
     }
 
     /// Unit normal of the slices (row × column direction).
