@@ -3,6 +3,7 @@
 
 pub mod annotations;
 mod audit;
+pub mod deface_review;
 mod import;
 mod migrations;
 mod settings;

@@ -30,7 +30,7 @@ use crate::volume::{Volume, Voxels};
 
 pub use cut::Zone;
 pub use head::{BodyExtent, HeadHints};
-pub use input::{InputError, load_input};
+pub use input::{InputError, load_input, load_series};
 pub use landmarks::FaceLandmarks;
 pub use render::render_front;
 pub use surface::Modality;
@@ -91,6 +91,9 @@ pub struct Proposal {
     pub reasons: Vec<String>,
     pub modality: Modality,
     pub params: DefaceParams,
+    /// The volume's grid size (x, y, z in its own voxel order): the mask's shape.
+    #[serde(default)]
+    pub dims: [usize; 3],
     pub skin_threshold: f32,
     pub extent: Option<BodyExtent>,
     /// Canonical-grid landmarks (see `grid`): x to the left, y posterior, z superior.
@@ -154,6 +157,7 @@ pub fn propose(v: &Volume, hints: &HeadHints, p: &DefaceParams) -> Result<Propos
         reasons: Vec::new(),
         modality,
         params: p.clone(),
+        dims: v.geometry.dims,
         skin_threshold,
         extent: None,
         landmarks: FaceLandmarks::default(),
