@@ -82,6 +82,9 @@ enum Command {
         /// PNG: the skin surface from the front, before | after.
         #[arg(long)]
         render: Option<PathBuf>,
+        /// PNG: the sagittal slice through the face's midline, before | after.
+        #[arg(long)]
+        render_side: Option<PathBuf>,
         /// Also write sumi's intracranial estimate (what the cut keeps its margin from).
         #[arg(long)]
         out_brain: Option<PathBuf>,
@@ -248,8 +251,17 @@ fn main() -> ExitCode {
             cli::bench_gui3d(&dir, [width, height], frames)
         }
         Some(Command::Demo { out }) => cli::demo(&out),
-        Some(Command::Deface { input, out_mask, out_volume, render, out_brain, margin_mm, json }) => {
-            cli::deface(cli::DefaceArgs { input, out_mask, out_volume, render, out_brain, margin_mm, json })
+        Some(Command::Deface { input, out_mask, out_volume, render, render_side, out_brain, margin_mm, json }) => {
+            cli::deface(cli::DefaceArgs {
+                input,
+                out_mask,
+                out_volume,
+                render,
+                render_side,
+                out_brain,
+                margin_mm,
+                json,
+            })
         }
         Some(Command::DetectText { paths, json, ocr }) => cli::detect_text(&paths, json, ocr),
         Some(Command::Audit { what: AuditCommand::Verify { project } }) => cli::audit_verify(&project),

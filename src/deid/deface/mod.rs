@@ -32,7 +32,7 @@ pub use cut::Zone;
 pub use head::{BodyExtent, HeadHints};
 pub use input::{InputError, load_input, load_series};
 pub use landmarks::FaceLandmarks;
-pub use render::render_front;
+pub use render::{render_front, render_side};
 pub use surface::Modality;
 
 #[derive(Debug, thiserror::Error)]
