@@ -3,6 +3,7 @@
 
 mod app;
 mod browser;
+pub mod deface_panel;
 pub mod deid_panel;
 pub mod fonts;
 pub mod i18n;

@@ -42,12 +42,13 @@ pub fn load_series(metas: &[&InstanceMeta]) -> Result<(Volume, HeadHints), Strin
     let first = metas.first().ok_or("the series has no instances")?;
     let plan = plan_series(metas).map_err(|e| e.to_string())?;
     let volume = load_volume(&plan, None).map_err(|e| e.to_string())?;
+    let hints = head_hints(first);
+    Ok((volume, hints))
+}
+
+/// The header words of a series (its first instance) that tell whether it is a head.
+pub fn head_hints(first: &InstanceMeta) -> HeadHints {
     let descriptions =
         [&first.study_description, &first.series_description].into_iter().flatten().cloned().collect::<Vec<_>>();
-    let hints = HeadHints {
-        modality: first.modality.clone().unwrap_or_default(),
-        body_part: first.body_part.clone(),
-        descriptions,
-    };
-    Ok((volume, hints))
+    HeadHints { modality: first.modality.clone().unwrap_or_default(), body_part: first.body_part.clone(), descriptions }
 }

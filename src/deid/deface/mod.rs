@@ -30,7 +30,7 @@ use crate::volume::{Volume, Voxels};
 
 pub use cut::Zone;
 pub use head::{BodyExtent, HeadHints};
-pub use input::{InputError, load_input, load_series};
+pub use input::{InputError, head_hints, load_input, load_series};
 pub use landmarks::FaceLandmarks;
 pub use render::{render_front, render_side};
 pub use surface::Modality;
