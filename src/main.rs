@@ -82,6 +82,9 @@ enum Command {
         /// PNG: the skin surface from the front, before | after.
         #[arg(long)]
         render: Option<PathBuf>,
+        /// PNG: the sagittal slice through the face's midline, before | after.
+        #[arg(long)]
+        render_side: Option<PathBuf>,
         /// Also write sumi's intracranial estimate (what the cut keeps its margin from).
         #[arg(long)]
         out_brain: Option<PathBuf>,
@@ -477,8 +480,17 @@ fn main() -> ExitCode {
         Some(Command::Seg { what: SegCommand::ToNifti { seg, reference, out, labels_out } }) => {
             cli::seg_to_nifti(seg, reference, out, labels_out)
         }
-        Some(Command::Deface { input, out_mask, out_volume, render, out_brain, margin_mm, json }) => {
-            cli::deface(cli::DefaceArgs { input, out_mask, out_volume, render, out_brain, margin_mm, json })
+        Some(Command::Deface { input, out_mask, out_volume, render, render_side, out_brain, margin_mm, json }) => {
+            cli::deface(cli::DefaceArgs {
+                input,
+                out_mask,
+                out_volume,
+                render,
+                render_side,
+                out_brain,
+                margin_mm,
+                json,
+            })
         }
         Some(Command::DetectText { paths, json, ocr }) => cli::detect_text(&paths, json, ocr),
         Some(Command::Audit { what: AuditCommand::Verify { project } }) => cli::audit_verify(&project),

@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 use eframe::egui;
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
+use sumi::project::deface_review::DefaceStatus;
 use sumi::ui::{Layout, SumiApp};
 use sumi::volume::raycast::RenderMode;
 use sumi::volume::transfer::TfPreset;
@@ -577,4 +578,39 @@ fn spot_check_draws_by_plan_shows_export_beside_original_and_signs_a_report() {
         .filter(|e| e.file_name().to_string_lossy().starts_with("batch.spot-check-"))
         .collect();
     assert_eq!(beside.len(), 2, "JSON and HTML beside the export");
+}
+
+#[test]
+fn deface_panel_proposes_for_the_demo_ct_and_approval_is_audited() {
+    let data = tempfile::tempdir().unwrap();
+    let demo = sumi::demo::ensure_demo_study(data.path()).unwrap();
+    let project = data.path().join("deface.sumi");
+    let mut harness =
+        Harness::builder().with_size(egui::vec2(1600.0, 1000.0)).wgpu_setup(wgpu_setup()).build_eframe(|cc| {
+            let mut app = SumiApp::new(cc);
+            app.open_project(project.clone());
+            app.open_paths(vec![demo.clone()]);
+            app
+        });
+    step_until(&mut harness, "the import and the CT", |app| {
+        app.last_import.is_some() && app.viewer.loaded.as_ref().is_some_and(|l| l.volume.is_some())
+    });
+    harness.state_mut().deface.open = true;
+    step_until(&mut harness, "the defacing proposal", |app| app.deface.proposal.is_some() && !app.deface.busy());
+    let app = harness.state();
+    let p = app.deface.proposal.clone().unwrap();
+    assert!(p.is_head && p.removed_voxels > 10_000, "{}", p.reason());
+    let uid = app.deface.series_uid.clone().unwrap();
+    let _ = std::fs::create_dir_all("target/screens");
+    if let Ok(img) = harness.render() {
+        let _ = img.save("target/screens/deface-review.png");
+    }
+    harness.get_by_label("Approve").click();
+    harness.run_steps(3);
+    assert!(harness.state().deface.stored.as_ref().is_some_and(|r| r.status == DefaceStatus::Approved));
+    let db = sumi::project::Project::open(&project).unwrap();
+    let review = db.deface_review(&uid).unwrap().expect("stored by the decision");
+    assert_eq!(review.status, DefaceStatus::Approved);
+    assert_eq!(review.removed_voxels, Some(p.removed_voxels as i64));
+    assert!(sumi::project::audit_events(&db.conn).unwrap().iter().any(|e| e.action == "deface-review"));
 }

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use serde_json::json;
-use sumi::deid::deface::{DefaceParams, apply, load_input, propose, render_front};
+use sumi::deid::deface::{DefaceParams, apply, load_input, propose, render_front, render_side};
 use sumi::volume::{NiftiVoxels, write_nifti};
 
 use super::CliResult;
@@ -17,6 +17,7 @@ pub struct DefaceArgs {
     pub out_mask: PathBuf,
     pub out_volume: Option<PathBuf>,
     pub render: Option<PathBuf>,
+    pub render_side: Option<PathBuf>,
     pub out_brain: Option<PathBuf>,
     pub margin_mm: Option<f64>,
     pub json: bool,
@@ -40,6 +41,9 @@ pub fn deface(a: DefaceArgs) -> CliResult {
     }
     if let Some(r) = &a.render {
         render_front(&volume, &p)?.save(r).map_err(|e| format!("{}: {e}", r.display()))?;
+    }
+    if let Some(r) = &a.render_side {
+        render_side(&volume, &p)?.save(r).map_err(|e| format!("{}: {e}", r.display()))?;
     }
     if let Some(out) = &a.out_volume {
         apply(&mut volume, &mask, p.modality)?;

@@ -4,6 +4,7 @@
 
 pub mod action;
 pub mod deface;
+pub mod deface_queue;
 pub mod engine;
 pub mod face;
 pub mod files;

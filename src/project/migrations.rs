@@ -158,6 +158,27 @@ const MIGRATIONS: &[&str] = &[
             AND NEW.details IS OLD.details)
         BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
     "#,
+    // 6: defacing review: per CT/MR series, the proposal (parameters, evidence, removal mask as
+    // one run-length stream over the whole volume in its voxel order, see `deface_review`) and
+    // the reviewer's decision. Series checked and found not to be a head are kept as 'not-head'.
+    r#"
+    CREATE TABLE deface_reviews (
+        id INTEGER PRIMARY KEY,
+        series_uid TEXT NOT NULL UNIQUE,
+        status TEXT NOT NULL CHECK (status IN ('pending', 'approved', 'rejected', 'not-head')),
+        is_head INTEGER,
+        reason TEXT,
+        params_json TEXT NOT NULL,
+        proposal_json TEXT NOT NULL,
+        dims TEXT NOT NULL,
+        mask BLOB,
+        removed_voxels INTEGER,
+        reviewer TEXT,
+        decided_at TEXT,
+        comment TEXT
+    );
+    CREATE INDEX deface_reviews_status ON deface_reviews(status);
+    "#,
     // 7: export: which images the text detector has examined (the pre-flight blocks the rest), a
     // supervisor's overrides of pre-flight blockers (with their reason), every export run, the
     // operators' signed spot-check reports, annotation sign-off decisions and free-text findings.

@@ -5,6 +5,7 @@ pub mod annotation_review;
 pub mod annotations;
 mod audit;
 mod bulk_review;
+pub mod deface_review;
 mod export_records;
 mod import;
 mod migrations;

@@ -43,6 +43,7 @@ pub struct SumiApp {
     pub export: super::export_panel::ExportPanel,
     pub spot_check: super::spotcheck::SpotCheckPanel,
     pub annotate: super::annotate::Annotate,
+    pub deface: super::deface_panel::DefacePanel,
     /// Series to open as soon as the scan finishes (the largest one by default).
     auto_open: bool,
     /// When the user last opened files (start of the time-to-first-image clock).
@@ -86,6 +87,7 @@ impl SumiApp {
             export: Default::default(),
             spot_check: Default::default(),
             annotate: Default::default(),
+            deface: Default::default(),
             auto_open: true,
             opened_at: std::time::Instant::now(),
             first_painted: None,
@@ -248,6 +250,7 @@ impl SumiApp {
                 ui.separator();
                 ui.checkbox(&mut self.show_tags, tr(lang, "menu.tags"));
                 ui.checkbox(&mut self.show_deid, tr(lang, "menu.deid"));
+                ui.checkbox(&mut self.deface.open, tr(lang, "menu.deface"));
                 let mut review = self.review.open;
                 if ui.checkbox(&mut review, tr(lang, "menu.review")).changed() {
                     self.set_review(review);
@@ -358,6 +361,12 @@ impl eframe::App for SumiApp {
                     self.problems.push(e.to_string());
                 }
             }
+        }
+        if self.deface.open {
+            egui::Panel::right("deface")
+                .resizable(true)
+                .default_size(560.0)
+                .show(ui, |ui| super::deface_panel::panel(ui, self));
         }
         if self.show_tags {
             let path = self.viewer.current_instance_path();

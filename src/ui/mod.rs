@@ -4,6 +4,7 @@
 pub mod annotate;
 mod app;
 mod browser;
+pub mod deface_panel;
 pub mod deid_panel;
 pub mod export_panel;
 pub mod fonts;

@@ -3,12 +3,16 @@
 //! CT: bone (> 250 HU) is closed over small gaps, and each axial slice's bone rings are filled;
 //! the soft tissue inside them, as one 3D component, is the cranial cavity (the largest such
 //! enclosed region: the face's cavities are open to the front or full of air).
-//! MR: tissue brighter than the Otsu threshold inside the head is eroded by 4 mm, which cuts
-//! the thin bridges between brain and scalp/face through the dark skull and CSF; the largest
-//! component centred above the middle of the head is the brain. It is dilated back by 7 mm
-//! (the erosion plus CSF and cortex that fell below the threshold), kept inside the head, and
-//! its holes (ventricles) are filled per slice. In a blurred or low-contrast head the MR estimate
-//! can leak down the neck into the tongue; nothing below the nasal floor (15 mm under the nose
+//! MR: tissue brighter than 0.8 × the Otsu threshold inside the head is eroded by 7 mm, which
+//! cuts the thin bridges between brain and scalp/face through the dark skull and CSF; the
+//! largest component centred above the middle of the head is the brain. In a blurred or
+//! averaged head (muscle as bright as cortex) the bridges through the skull base survive that
+//! erosion and the component spreads over the whole lower head, so the erosion is deepened
+//! 1 mm at a time (up to 12 mm) while it keeps detaching inferior pieces from the brain (a
+//! leak); it stops as soon as the brain itself would break into comparable pieces (a thin
+//! tissue mask, e.g. white matter only). The chosen component is dilated back by the erosion
+//! plus 3 mm (CSF and cortex that fell below the threshold), kept inside the head, and its
+//! holes (ventricles) are filled per slice. Nothing below the nasal floor (15 mm under the nose
 //! tip) is kept, as the posterior fossa ends about there and only the cord continues.
 
 use super::grid::Coarse;
@@ -17,7 +21,14 @@ use super::surface::{Modality, otsu};
 
 const BONE_HU: f32 = 250.0;
 const MR_ERODE_MM: f64 = 7.0;
-const MR_REGROW_MM: f64 = 10.0;
+const MR_ERODE_MAX_MM: f64 = 12.0;
+/// How far past the erosion the brain is grown back.
+const MR_REGROW_EXTRA_MM: f64 = 3.0;
+/// A piece detached by deeper erosion is a leak when it holds at least this share of the
+/// brain and lies below its centroid.
+const LEAK_SHARE: f64 = 0.05;
+/// The deeper erosion is refused when the brain keeps less than this share of its pieces.
+const BRAIN_KEPT_SHARE: f64 = 0.6;
 
 /// Anatomical limits from the face landmarks, in canonical (fine) voxels.
 #[derive(Debug, Clone, Copy, Default)]
@@ -82,12 +93,63 @@ fn mr(c: &Coarse, head: &[bool]) -> Vec<bool> {
     }
     let t = otsu(&inside, 256);
     let tissue: Vec<bool> = c.values.iter().zip(head).map(|(&v, &h)| h && v > t * 0.8).collect();
-    let core = morph::erode(&tissue, d, s, MR_ERODE_MM);
+    let outside: Vec<bool> = tissue.iter().map(|&m| !m).collect();
+    let depth = crate::volume::distance::edt_sq(&outside, d, s);
+    let core = |r: f64| -> Vec<bool> { depth.iter().map(|&q| q > (r * r) as f32).collect() };
     let head_z = centroid_z(head, c);
-    let brain = pick(&core, c, |z| z >= head_z);
-    let grown = morph::dilate(&brain, d, s, MR_REGROW_MM);
+    // `current` follows the deepening erosion; `brain` is it as of the last detached leak.
+    let mut current = pick(&core(MR_ERODE_MM), c, |z| z >= head_z);
+    let mut brain = current.clone();
+    let mut erosion = MR_ERODE_MM;
+    let mut r = MR_ERODE_MM + 1.0;
+    while r <= MR_ERODE_MAX_MM {
+        let inner: Vec<bool> = core(r).iter().zip(&current).map(|(&k, &b)| k && b).collect();
+        match split(&inner, c) {
+            Split::Broken => break,
+            Split::Whole(b) => current = b,
+            Split::Leak(b) => {
+                current = b;
+                brain.clone_from(&current);
+                erosion = r;
+            }
+        }
+        r += 1.0;
+    }
+    let grown = morph::dilate(&brain, d, s, erosion + MR_REGROW_EXTRA_MM);
     let kept: Vec<bool> = grown.iter().zip(head).map(|(&g, &h)| g && h).collect();
     morph::fill_holes_per_slice(&kept, d)
+}
+
+enum Split {
+    /// The deeper erosion left one main piece and detached nothing that counts.
+    Whole(Vec<bool>),
+    /// It detached an inferior piece (a leak into the face or neck): the main piece.
+    Leak(Vec<bool>),
+    /// It broke the brain itself into comparable pieces (or erased it).
+    Broken,
+}
+
+/// How the pieces of an eroded brain estimate relate (see the module doc).
+fn split(inner: &[bool], c: &Coarse) -> Split {
+    let (labels, sizes) = morph::components(inner, c.dims);
+    let total: usize = sizes.iter().sum();
+    let Some(main) = (1..sizes.len()).max_by_key(|&l| sizes[l]) else { return Split::Broken };
+    if (sizes[main] as f64) < BRAIN_KEPT_SHARE * total as f64 {
+        return Split::Broken;
+    }
+    let plane = c.dims[0] * c.dims[1];
+    let mut zsum = vec![0f64; sizes.len()];
+    for (i, &l) in labels.iter().enumerate() {
+        zsum[l as usize] += (i / plane) as f64;
+    }
+    let z_of = |l: usize| zsum[l] / sizes[l] as f64;
+    let big = |l: usize| l != main && sizes[l] as f64 >= LEAK_SHARE * sizes[main] as f64;
+    if (1..sizes.len()).any(|l| big(l) && z_of(l) >= z_of(main)) {
+        return Split::Broken;
+    }
+    let leak = (1..sizes.len()).any(|l| big(l) && z_of(l) < z_of(main));
+    let kept: Vec<bool> = labels.iter().map(|&l| l as usize == main).collect();
+    if leak { Split::Leak(kept) } else { Split::Whole(kept) }
 }
 
 fn centroid_z(mask: &[bool], c: &Coarse) -> f64 {
@@ -119,4 +181,35 @@ fn pick(mask: &[bool], c: &Coarse, accept: impl Fn(f64) -> bool) -> Vec<bool> {
 /// Coarse voxels within `margin_mm` of the intracranial estimate (plus the coarse rounding).
 pub fn protected(coarse: &Coarse, intracranial: &[bool], margin_mm: f64) -> Vec<bool> {
     morph::dilate(intracranial, coarse.dims, coarse.spacing, margin_mm + coarse.half_diagonal_mm())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn grid(n: usize, inside: impl Fn(usize, usize, usize) -> bool) -> (Coarse, Vec<bool>) {
+        let dims = [n, n, n];
+        let m: Vec<bool> = (0..n * n * n).map(|i| inside(i % n, (i / n) % n, i / (n * n))).collect();
+        let c = Coarse { dims, factor: [1; 3], spacing: [2.0; 3], values: vec![0.0; n * n * n] };
+        (c, m)
+    }
+
+    fn ball(p: (usize, usize, usize), c: (f64, f64, f64), r: f64) -> bool {
+        let d = |a: usize, b: f64| (a as f64 - b).powi(2);
+        d(p.0, c.0) + d(p.1, c.1) + d(p.2, c.2) <= r * r
+    }
+
+    #[test]
+    fn a_piece_below_the_brain_is_a_leak_and_side_by_side_halves_are_not() {
+        let (c, below) =
+            grid(40, |x, y, z| ball((x, y, z), (20.0, 20.0, 26.0), 10.0) || ball((x, y, z), (20.0, 20.0, 8.0), 5.0));
+        assert!(
+            matches!(split(&below, &c), Split::Leak(m) if m[20 + 40 * (20 + 40 * 26)] && !m[20 + 40 * (20 + 40 * 8)])
+        );
+        let (c, halves) =
+            grid(40, |x, y, z| ball((x, y, z), (10.0, 20.0, 20.0), 8.0) || ball((x, y, z), (30.0, 20.0, 20.0), 8.0));
+        assert!(matches!(split(&halves, &c), Split::Broken));
+        let (c, one) = grid(40, |x, y, z| ball((x, y, z), (20.0, 20.0, 20.0), 10.0));
+        assert!(matches!(split(&one, &c), Split::Whole(_)));
+    }
 }

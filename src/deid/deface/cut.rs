@@ -1,7 +1,8 @@
 //! The cut surface and the removal mask. Per (x, z) column of the face zone (below the brow
 //! line, within a face-wide band around the midline), the cut lies `depth_mm` behind the
 //! deepest skin point within `envelope_mm` (so the nose, lips and eyelids are behind it, not
-//! copied into it), never more than `max_depth_mm` behind the column's own skin, and never
+//! copied into it), never more than `max_depth_mm` behind the column's own skin nor
+//! `face_depth_mm` behind the zone's most anterior skin (the nose tip), and never
 //! behind the first protected voxel (intracranial estimate + margin). The surface is smoothed
 //! and capped again. Everything anterior to it in the column (skin, bone, air and any ghost
 //! of the face in the air) is removed.
@@ -74,7 +75,12 @@ pub fn cut_surface(c: &Canon, skin: &DepthMap, front: &[u32], zone: &Zone, p: &D
     let env = filter_1d(&filter_1d(&skin_mm, nx, nz, true, rx, max_finite), nx, nz, false, rz, max_finite);
     let in_zone =
         |x: usize, z: usize| z <= zone.brow_z && ((x as f64 - zone.x_mid as f64) * sx).abs() <= zone.half_width_mm;
-    let cap = |i: usize| f64::from(front[i]) * sy;
+    let face_front = (0..nx * nz)
+        .filter(|&i| in_zone(i % nx, i / nx))
+        .map(|i| skin_mm[i])
+        .filter(|v| v.is_finite())
+        .fold(f64::INFINITY, f64::min);
+    let cap = |i: usize| (f64::from(front[i]) * sy).min(face_front + p.face_depth_mm);
     let raw: Vec<f64> = (0..nx * nz)
         .map(|i| {
             let (x, z) = (i % nx, i / nx);

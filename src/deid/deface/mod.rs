@@ -30,9 +30,9 @@ use crate::volume::{Volume, Voxels};
 
 pub use cut::Zone;
 pub use head::{BodyExtent, HeadHints};
-pub use input::{InputError, load_input};
+pub use input::{InputError, head_hints, load_input, load_series};
 pub use landmarks::FaceLandmarks;
-pub use render::render_front;
+pub use render::{render_front, render_side};
 pub use surface::Modality;
 
 #[derive(Debug, thiserror::Error)]
@@ -52,6 +52,10 @@ pub struct DefaceParams {
     pub depth_mm: f64,
     /// The most tissue removed behind a column's own skin.
     pub max_depth_mm: f64,
+    /// The deepest the cut reaches behind the most anterior skin of the face zone (the nose
+    /// tip): the face ends in front of the ears, and the sides of the head stay.
+    #[serde(default = "default_face_depth_mm")]
+    pub face_depth_mm: f64,
     /// Radius of the window that flattens the nose, lips and eyelids out of the cut surface.
     pub envelope_mm: f64,
     /// Smoothing of the cut surface.
@@ -66,11 +70,16 @@ impl Default for DefaceParams {
             margin_mm: 10.0,
             depth_mm: 30.0,
             max_depth_mm: 80.0,
+            face_depth_mm: default_face_depth_mm(),
             envelope_mm: 20.0,
             smooth_mm: 6.0,
             coarse_mm: 2.0,
         }
     }
+}
+
+fn default_face_depth_mm() -> f64 {
+    75.0
 }
 
 /// The decision and, when it is a head with a face in view, the removal mask.
@@ -82,6 +91,9 @@ pub struct Proposal {
     pub reasons: Vec<String>,
     pub modality: Modality,
     pub params: DefaceParams,
+    /// The volume's grid size (x, y, z in its own voxel order): the mask's shape.
+    #[serde(default)]
+    pub dims: [usize; 3],
     pub skin_threshold: f32,
     pub extent: Option<BodyExtent>,
     /// Canonical-grid landmarks (see `grid`): x to the left, y posterior, z superior.
@@ -145,6 +157,7 @@ pub fn propose(v: &Volume, hints: &HeadHints, p: &DefaceParams) -> Result<Propos
         reasons: Vec::new(),
         modality,
         params: p.clone(),
+        dims: v.geometry.dims,
         skin_threshold,
         extent: None,
         landmarks: FaceLandmarks::default(),

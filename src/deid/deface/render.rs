@@ -1,6 +1,9 @@
-//! A small CPU picture of the result: the skin surface seen from the front (orthographic along
-//! +y, one pixel per mm, superior up, the patient's right on the left as when facing them),
-//! shaded from its depth map, before | after side by side. Headless: no GPU.
+//! Small CPU pictures of the result, before | after side by side, one pixel per mm, superior
+//! up. Front: the skin surface seen from the front (orthographic along +y, the patient's right
+//! on the left as when facing them), shaded from its depth map. Side: the sagittal slice through
+//! the face's midline (anterior on the left), the removed part tinted red and sumi's
+//! intracranial estimate outlined in green before, the removed part as air after. Headless: no
+//! GPU.
 
 use image::{Rgb, RgbImage};
 
@@ -68,4 +71,46 @@ fn shade(d: &DepthMap, x: usize, z: usize, s: [f64; 3]) -> Rgb<u8> {
     let lambert = ((n[0] * l[0] + n[1] * l[1] + n[2] * l[2]) / (len * ll.sqrt())).max(0.0);
     let k = 0.15 + 0.85 * lambert;
     Rgb([(235.0 * k) as u8, (200.0 * k) as u8, (175.0 * k) as u8])
+}
+
+/// Before (left) and after (right) of the sagittal slice through the face's midline.
+pub fn render_side(v: &Volume, p: &Proposal) -> Result<RgbImage, DefaceError> {
+    let canon = Canon::new(&v.geometry, &v.voxels)?;
+    let [nx, ny, nz] = canon.dims;
+    let [_, sy, sz] = canon.spacing;
+    let x = p.zone.map_or(nx / 2, |z| z.x_mid).min(nx - 1);
+    let at = |m: &[u8], y: usize, z: usize| !m.is_empty() && m[canon.orig_index(x, y, z)] != 0;
+    let mut values: Vec<f32> =
+        (0..nz).flat_map(|z| (0..ny).map(move |y| (y, z))).map(|(y, z)| canon.values[canon.idx(x, y, z)]).collect();
+    let (lo, hi) = {
+        values.sort_by(f32::total_cmp);
+        let q = |f: f64| values[((values.len() - 1) as f64 * f) as usize];
+        (q(0.01), q(0.995).max(q(0.01) + 1.0))
+    };
+    let grey = |y: usize, z: usize| ((canon.values[canon.idx(x, y, z)] - lo) / (hi - lo)).clamp(0.0, 1.0) * 255.0;
+    let (w, h) = (((ny as f64 * sy).round() as u32).max(1), ((nz as f64 * sz).round() as u32).max(1));
+    let mut img = RgbImage::from_pixel(2 * w + 4, h, Rgb([255, 255, 255]));
+    for py in 0..h {
+        let z = nz - 1 - ((py as f64 / sz) as usize).min(nz - 1);
+        for px in 0..w {
+            let y = ((px as f64 / sy) as usize).min(ny - 1);
+            let g = grey(y, z);
+            let removed = at(&p.mask, y, z);
+            let brain = at(&p.intracranial, y, z);
+            let edge = brain
+                && [(y.wrapping_sub(1), z), (y + 1, z), (y, z.wrapping_sub(1)), (y, z + 1)]
+                    .iter()
+                    .any(|&(yy, zz)| yy >= ny || zz >= nz || !at(&p.intracranial, yy, zz));
+            let before = if edge {
+                Rgb([40, 220, 60])
+            } else if removed {
+                Rgb([(0.5 * g + 120.0) as u8, (0.5 * g) as u8, (0.5 * g) as u8])
+            } else {
+                Rgb([g as u8; 3])
+            };
+            img.put_pixel(px, py, before);
+            img.put_pixel(px + w + 4, py, if removed { Rgb([0, 0, 0]) } else { Rgb([g as u8; 3]) });
+        }
+    }
+    Ok(img)
 }
