@@ -93,19 +93,71 @@ pub fn clean_pixels(obj: &mut DefaultDicomObject, boxes: &[PixelBox]) -> Result<
         return Err(CleanError::Unsupported { file, what });
     }
     let regions = clip(boxes, (image.cols, image.rows, image.frames), &file)?;
+    let target = Target::Boxes(&regions);
     let report = if encapsulated {
-        clean_encapsulated(obj, &image, &regions, &file)?
+        clean_encapsulated(obj, &image, &target, Fill::Black, &file)?
     } else {
-        clean_native(obj, &image, &regions, &file)?
+        clean_native(obj, &image, &target, Fill::Black, &file)?
     };
     obj.put(DataElement::new(tags::BURNED_IN_ANNOTATION, VR::CS, "NO"));
     Ok(report)
 }
 
+/// What to overwrite: reviewed boxes, or per-frame pixel masks (defacing: 1 = remove).
+enum Target<'a> {
+    Boxes(&'a [Region]),
+    Masks(&'a [(usize, Vec<u8>)]),
+}
+
+/// The value written: black as the photometric interpretation reads it, or a stored value.
+#[derive(Clone, Copy)]
+enum Fill {
+    Black,
+    Stored(i64),
+}
+
+/// PS3.15 Clean Recognizable Visual Features for one stored image: sets the pixels under each
+/// frame's mask (frame index, rows×cols bytes, 1 = remove) to `air` in modality units (CT −1000
+/// HU, MR 0), stored through the inverse rescale and clamped to the stored range. Greyscale only.
+pub fn deface_pixels(
+    obj: &mut DefaultDicomObject,
+    frame_masks: &[(usize, Vec<u8>)],
+    air: f64,
+) -> Result<CleanReport, CleanError> {
+    let file = instance_name(obj);
+    let pixel_data = obj.get(tags::PIXEL_DATA).ok_or_else(|| CleanError::NoPixelData { file: file.clone() })?;
+    let encapsulated = matches!(pixel_data.value(), Value::PixelSequence(_));
+    let image = ImageMeta::from_obj(obj).ok_or_else(|| bad(&file, "Rows/Columns", "missing".into()))?;
+    if image.samples_per_pixel != 1 || image.bits_stored == 0 || image.bits_stored > image.bits_allocated {
+        let what = format!("defacing {} sample(s) of {} bits", image.samples_per_pixel, image.bits_stored);
+        return Err(CleanError::Unsupported { file, what });
+    }
+    let pixels = (image.rows * image.cols) as usize;
+    if let Some((k, m)) = frame_masks.iter().find(|(k, m)| *k >= image.frames as usize || m.len() != pixels) {
+        return Err(bad(
+            &file,
+            "Rows/Columns",
+            format!("mask for frame {k} has {} pixels, the image {pixels}", m.len()),
+        ));
+    }
+    let slope = if image.rescale_slope == 0.0 { 1.0 } else { image.rescale_slope };
+    let bits = u32::from(image.bits_stored.clamp(1, 32));
+    let (lo, hi) =
+        if image.pixel_signed { (-(1i64 << (bits - 1)), (1i64 << (bits - 1)) - 1) } else { (0, (1i64 << bits) - 1) };
+    let stored = (((air - image.rescale_intercept) / slope).round() as i64).clamp(lo, hi);
+    let target = Target::Masks(frame_masks);
+    if encapsulated {
+        clean_encapsulated(obj, &image, &target, Fill::Stored(stored), &file)
+    } else {
+        clean_native(obj, &image, &target, Fill::Stored(stored), &file)
+    }
+}
+
 fn clean_native(
     obj: &mut DefaultDicomObject,
     image: &ImageMeta,
-    regions: &[Region],
+    target: &Target<'_>,
+    fill_with: Fill,
     file: &str,
 ) -> Result<CleanReport, CleanError> {
     let element = obj.get(tags::PIXEL_DATA).ok_or_else(|| CleanError::NoPixelData { file: file.into() })?;
@@ -121,8 +173,8 @@ fn clean_native(
     if big_endian {
         swap_big_endian(value, layout.bytes, &mut data);
     }
-    let black = black_value(obj, &image.photometric, image, layout.spp, file)?;
-    let counts = fill(&mut data, &layout, regions, black);
+    let black = fill_value(obj, &image.photometric, image, layout.spp, fill_with, file)?;
+    let counts = fill(&mut data, &layout, target, black);
     if big_endian {
         // The swap is its own inverse: puts the samples back in the element's order.
         swap_big_endian(value, layout.bytes, &mut data);
@@ -139,7 +191,8 @@ fn clean_native(
 fn clean_encapsulated(
     obj: &mut DefaultDicomObject,
     image: &ImageMeta,
-    regions: &[Region],
+    target: &Target<'_>,
+    value: Fill,
     file: &str,
 ) -> Result<CleanReport, CleanError> {
     let ts = obj.meta().transfer_syntax().trim_end_matches('\0').to_string();
@@ -158,8 +211,8 @@ fn clean_encapsulated(
     // dicom-pixeldata labels every 3-sample result RGB, but RLE never converts colour.
     let photometric = if ts == RLE_LOSSLESS { image.photometric.clone() } else { decoded_pi };
     let layout = Layout::new(image, &photometric, (spp, bits_allocated), false, data.len(), file)?;
-    let black = black_value(obj, &photometric, image, layout.spp, file)?;
-    let counts = fill(&mut data, &layout, regions, black);
+    let black = fill_value(obj, &photometric, image, layout.spp, value, file)?;
+    let counts = fill(&mut data, &layout, target, black);
 
     let was_lossy = match obj.get(tags::LOSSY_IMAGE_COMPRESSION).and_then(|e| e.to_str().ok()) {
         Some(flag) => flag.trim() == "01" || ALWAYS_LOSSY.contains(&ts.as_str()),
@@ -287,22 +340,32 @@ impl Counts {
     }
 }
 
-/// Writes `black` (one value per sample) into every pixel of `regions`.
-fn fill(data: &mut [u8], layout: &Layout, regions: &[Region], black: [u32; 3]) -> Counts {
+/// Writes `black` (one value per sample) into every pixel the target covers.
+fn fill(data: &mut [u8], layout: &Layout, target: &Target<'_>, black: [u32; 3]) -> Counts {
     let (cols, pixels, frame_len) = (layout.cols, layout.rows * layout.cols, layout.frame_len());
     let mut counts = Counts::default();
     let mut mask = vec![false; pixels];
     for k in 0..layout.frames {
-        let here: Vec<&Region> = regions.iter().filter(|r| (r.frames.0..=r.frames.1).contains(&k)).collect();
-        if here.is_empty() {
-            continue;
-        }
         mask.fill(false);
-        for r in here {
-            // A YBR_FULL_422 pair shares its chroma: blank whole pairs.
-            let (x0, x1) = if layout.ybr422 { (r.x.0 & !1, (r.x.1 + 1) & !1) } else { r.x };
-            for y in r.y.0..r.y.1 {
-                mask[y * cols + x0..y * cols + x1].fill(true);
+        match target {
+            Target::Boxes(regions) => {
+                let here: Vec<&Region> = regions.iter().filter(|r| (r.frames.0..=r.frames.1).contains(&k)).collect();
+                if here.is_empty() {
+                    continue;
+                }
+                for r in here {
+                    // A YBR_FULL_422 pair shares its chroma: blank whole pairs.
+                    let (x0, x1) = if layout.ybr422 { (r.x.0 & !1, (r.x.1 + 1) & !1) } else { r.x };
+                    for y in r.y.0..r.y.1 {
+                        mask[y * cols + x0..y * cols + x1].fill(true);
+                    }
+                }
+            }
+            Target::Masks(masks) => {
+                let Some((_, m)) = masks.iter().find(|(f, _)| *f == k) else { continue };
+                for (dst, &src) in mask.iter_mut().zip(m.iter()) {
+                    *dst = src != 0;
+                }
             }
         }
         let frame = &mut data[k * frame_len..(k + 1) * frame_len];
@@ -341,13 +404,18 @@ fn put(buf: &mut [u8], at: usize, bytes: usize, value: u32) -> bool {
 }
 
 /// The stored sample values that read as black for `photometric`.
-fn black_value(
+fn fill_value(
     obj: &DefaultDicomObject,
     photometric: &str,
     image: &ImageMeta,
     spp: usize,
+    fill: Fill,
     file: &str,
 ) -> Result<[u32; 3], CleanError> {
+    if let Fill::Stored(v) = fill {
+        // Two's complement, truncated to the sample width when written.
+        return Ok([v as u32; 3]);
+    }
     let bits = i64::from(image.bits_stored.clamp(1, 32));
     let signed = image.pixel_signed;
     // Two's complement, truncated to the sample width when written.

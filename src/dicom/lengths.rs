@@ -263,34 +263,50 @@ fn check_inflated_size<R: Read + Seek>(path: &Path, mut r: R, start: u64) -> Res
     }
 }
 
-/// Checks every declared length of the file at `path` against its size. With `header_only`, a
+/// Checks every declared length of the file at `path` against its size, and tells how the data
+/// set is encoded when that differs from its declaration. With `header_only`, a
 /// truncated Pixel Data element passes (it is not read; decoding reports it later).
-pub fn check_declared_lengths(path: &Path, header_only: bool) -> Result<(), DicomError> {
+pub fn check_declared_lengths(path: &Path, header_only: bool) -> Result<DataSetLayout, DicomError> {
     let io = |source| DicomError::Io { path: path.into(), source };
     let file = std::fs::File::open(path).map_err(io)?;
     let len = file.metadata().map_err(io)?.len();
     let mut w = Walker { r: BufReader::with_capacity(8192, file), pos: 0, len };
     let mut head = [0u8; 132];
     let part10 = w.r.read_exact(&mut head).is_ok() && &head[128..132] == b"DICM";
+    let mut layout = DataSetLayout::AsDeclared;
     let enc = if part10 {
         w.pos = 132;
-        let Some((ts, _)) = read_meta(&mut w) else { return Ok(()) };
+        let Some((ts, start)) = read_meta(&mut w) else { return Ok(DataSetLayout::AsDeclared) };
         match ts.as_str() {
-            DEFLATED => return check_inflated_size(path, w.r, w.pos),
+            DEFLATED => return check_inflated_size(path, w.r, w.pos).map(|()| DataSetLayout::AsDeclared),
             IMPLICIT_LE => Enc { explicit: false, big: false },
             EXPLICIT_BE => Enc { explicit: true, big: true },
-            _ => Enc { explicit: true, big: false },
+            _ => {
+                // Some writers declare explicit VR but write the data set implicit: the first
+                // element's "VR" is then not two letters. The parser would read it as UN with a
+                // length made of value bytes and allocate that before failing.
+                let mut first = [0u8; 6];
+                let implicit = w.r.read_exact(&mut first).is_ok() && !first[4..6].iter().all(u8::is_ascii_uppercase);
+                w.r.seek(SeekFrom::Start(start)).map_err(io)?;
+                w.pos = start;
+                if implicit {
+                    layout = DataSetLayout::ImplicitDespiteMeta;
+                    Enc { explicit: false, big: false }
+                } else {
+                    Enc { explicit: true, big: false }
+                }
+            }
         }
     } else {
         // Only what the opener would read as a raw data set (see `open_raw_dataset`).
         if !(0x0002..=0x0008).contains(&u16::from_le_bytes([head[0], head[1]])) {
-            return Ok(());
+            return Ok(DataSetLayout::AsDeclared);
         }
         w.r.seek(SeekFrom::Start(0)).map_err(io)?;
         Enc { explicit: head.get(4..6).is_some_and(|v| v.iter().all(u8::is_ascii_uppercase)), big: false }
     };
     match w.walk(enc, None, 0) {
-        Step::TooLong(0x7FE0, 0x0010, _, _) if header_only => Ok(()),
+        Step::TooLong(0x7FE0, 0x0010, _, _) if header_only => Ok(layout),
         Step::TooLong(g, e, offset, declared) => Err(DicomError::Malformed {
             path: path.into(),
             reason: format!(
@@ -298,8 +314,16 @@ pub fn check_declared_lengths(path: &Path, header_only: bool) -> Result<(), Dico
                 len.saturating_sub(offset)
             ),
         }),
-        Step::Ok | Step::Unsure => Ok(()),
+        Step::Ok | Step::Unsure => Ok(layout),
     }
+}
+
+/// How the data set is actually encoded, as far as the walk could tell.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DataSetLayout {
+    AsDeclared,
+    /// The meta group says explicit VR little endian, the data set is implicit.
+    ImplicitDespiteMeta,
 }
 
 #[cfg(test)]
@@ -331,7 +355,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("f.dcm");
         std::fs::write(&p, bytes).unwrap();
-        check_declared_lengths(&p, false)
+        check_declared_lengths(&p, false).map(|_| ())
     }
 
     #[test]

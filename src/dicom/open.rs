@@ -26,7 +26,12 @@ pub fn open_dicom(path: &Path, header_only: bool) -> Result<DicomFile, DicomErro
     if meta.len() == 0 {
         return Err(not_dicom(path, "empty file"));
     }
-    super::lengths::check_declared_lengths(path, header_only)?;
+    if super::lengths::check_declared_lengths(path, header_only)? == super::lengths::DataSetLayout::ImplicitDespiteMeta
+        && let Some(obj) = open_implicit_despite_meta(path)
+    {
+        tracing::warn!("{}: data set is implicit VR although the transfer syntax is explicit", path.display());
+        return Ok(DicomFile { path: path.into(), obj, had_file_meta: true });
+    }
     let mut options = OpenFileOptions::new();
     if header_only {
         options = options.read_until(tags::PIXEL_DATA);
