@@ -223,3 +223,53 @@ fn a_supervisor_override_needs_a_reason_and_is_listed_in_the_manifest() {
     let events = audit_events(&f.project.conn).unwrap();
     assert_eq!(events.iter().filter(|e| e.action == "export-override").count(), items.len());
 }
+
+#[test]
+fn kr_3d_head_exports_the_demo_ct_defaced_after_approval_and_verify_checks_the_face_is_air() {
+    let mut f = demo_project("kr-3d-head");
+    propose_for_project(&mut f.project, &f.metas, ProposeOptions::default()).unwrap();
+    f.project.approve_all_pending("qa", "test").unwrap();
+    let p = preflight(&f.project, &Selection::default(), false).unwrap();
+    assert!(p.standing().any(|b| b.kind == BlockerKind::DefacingNotApproved));
+    let params = sumi::deid::deface::DefaceParams::default();
+    sumi::deid::deface_queue::propose_deface_for_project(&mut f.project, &params).unwrap();
+    let ct_series = f.metas.iter().find(|m| m.modality.as_deref() == Some("CT")).unwrap().series_uid.clone();
+    let review = f.project.deface_review(&ct_series).unwrap().expect("the CT head was proposed");
+    assert!(review.removed_voxels.unwrap_or(0) > 0, "{:?}", review.reason);
+    f.project.decide_deface(&ct_series, true, "dr-qa", Some("face removed, brain intact"), None).unwrap();
+    assert!(preflight(&f.project, &Selection::default(), false).unwrap().ready());
+
+    let out = f.root.join("defaced");
+    export(&mut f.project, &out, &options(&f.vault), &quiet, &AtomicBool::new(false)).unwrap();
+    let manifest: serde_json::Value = serde_json::from_slice(&std::fs::read(out.join(MANIFEST_JSON)).unwrap()).unwrap();
+    let defaced: Vec<&serde_json::Value> =
+        manifest["files"].as_array().unwrap().iter().filter(|e| e["pixels"] == "defaced").collect();
+    assert!(!defaced.is_empty());
+    assert_eq!(defaced[0]["defacing"]["reviewer"], "dr-qa");
+    let obj = sumi::dicom::open_dicom(&out.join(defaced[0]["path"].as_str().unwrap()), true).unwrap().obj;
+    assert_eq!(obj.element(tags::RECOGNIZABLE_VISUAL_FEATURES).unwrap().to_str().unwrap().trim(), "NO");
+
+    let sources = sumi::verify::Sources::from_project(&f.project).unwrap();
+    let report = sumi::verify::verify_export(&out, &sources).unwrap();
+    assert!(report.clean, "{:#?}", report.findings);
+    // A copy where one defaced slice gets its source pixels back: the face is no longer air.
+    let leaky = f.root.join("face-back");
+    std::fs::create_dir_all(&leaky).unwrap();
+    for e in walkdir::WalkDir::new(&out).into_iter().filter_map(Result::ok) {
+        let rel = e.path().strip_prefix(&out).unwrap();
+        if e.file_type().is_dir() {
+            std::fs::create_dir_all(leaky.join(rel)).unwrap();
+        } else {
+            std::fs::copy(e.path(), leaky.join(rel)).unwrap();
+        }
+    }
+    let id = defaced[0]["source_instance"].as_i64().unwrap();
+    let src: String = f.project.conn.query_row("SELECT path FROM instances WHERE id = ?1", [id], |r| r.get(0)).unwrap();
+    let pixels = dicom_object::OpenFileOptions::new().open_file(&src).unwrap().element(tags::PIXEL_DATA).unwrap().clone();
+    let target = leaky.join(defaced[0]["path"].as_str().unwrap());
+    let mut obj = dicom_object::OpenFileOptions::new().open_file(&target).unwrap();
+    obj.put(pixels);
+    obj.write_to_file(&target).unwrap();
+    let report = sumi::verify::verify_export(&leaky, &sources).unwrap();
+    assert!(report.findings.iter().any(|x| x.kind == sumi::verify::Kind::DefacedFaceNotAir), "{:#?}", report.findings);
+}

@@ -14,7 +14,7 @@ mod select;
 mod write;
 
 pub use conformance::conformance_statement;
-pub use deface::DefaceState;
+pub use deface::{DefaceState, InstanceDeface, approved_masks as approved_deface_masks};
 pub use layout::folder_name;
 pub use manifest::{Decision, MANIFEST_FORMAT, Manifest, ManifestFile, sha256_file};
 pub use preflight::{

@@ -120,7 +120,8 @@ pub fn export(
     let export_id = project.begin_export(&out.display().to_string(), &opts.actor, &details)?;
     let result = (|| {
         let slots = assign_slots(&items);
-        let writer = Writer { root: &tmp, deid: &deid, foreign: project.foreign_image_output()? };
+        let deface = super::deface::approved_masks(project, &items).map_err(|e| ExportError::Files(vec![e]))?;
+        let writer = Writer { root: &tmp, deid: &deid, foreign: project.foreign_image_output()?, deface: &deface };
         let done = AtomicUsize::new(0);
         let pool = rayon::ThreadPoolBuilder::new().num_threads(opts.jobs.max(1)).build().expect("thread pool");
         let written: Vec<Result<ManifestFile, String>> = pool.install(|| {
@@ -245,6 +246,10 @@ fn pixel_notes(files: &[ManifestFile]) -> Vec<String> {
         ),
         format!("{} image(s) carried no text to mask; their pixel data is copied unchanged.", count("copied")),
         format!("{} PNG/JPEG/TIFF image(s) were re-encoded without their metadata.", count("re-encoded")),
+        format!(
+            "Defacing (PS3.15 Clean Recognizable Visual Features): {} image(s) had the reviewer-approved face region set to air (CT −1000 HU, MR 0) in the stored values; Recognizable Visual Features (0028,0302) is NO on them.",
+            count("defaced")
+        ),
         "Burned In Annotation (0028,0301) is NO on every image whose text review was approved.".into(),
     ]
 }

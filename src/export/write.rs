@@ -25,6 +25,8 @@ pub struct Writer<'a> {
     pub root: &'a Path,
     pub deid: &'a Deidentifier<'a>,
     pub foreign: ForeignImageOutput,
+    /// Approved defacing per instance (see `deface::approved_masks`).
+    pub deface: &'a super::deface::DefaceMasks,
 }
 
 fn pixel_boxes(item: &Item) -> Vec<PixelBox> {
@@ -74,7 +76,7 @@ impl Writer<'_> {
             source_study: Some(item.study_id),
             pixels,
             text_review: text_decision(item),
-            defacing: None,
+            defacing: self.deface.get(&item.instance_id).map(|d| d.decision.clone()),
             annotation: None,
         })
     }
@@ -86,12 +88,22 @@ impl Writer<'_> {
         boxes: &[PixelBox],
         reviewed: bool,
     ) -> Result<(std::path::PathBuf, String, String), String> {
-        let fill = |obj: &mut DefaultDicomObject| clean_pixels(obj, boxes).map(|_| ()).map_err(|e| e.to_string());
+        let deface = self.deface.get(&item.instance_id);
+        let fill = |obj: &mut DefaultDicomObject| {
+            if !boxes.is_empty() {
+                clean_pixels(obj, boxes).map_err(|e| e.to_string())?;
+            }
+            if let Some(d) = deface {
+                crate::deid::pixels::deface_pixels(obj, &d.frames, d.air).map_err(|e| e.to_string())?;
+                obj.put(DataElement::new(tags::RECOGNIZABLE_VISUAL_FEATURES, VR::CS, PrimitiveValue::from("NO")));
+            }
+            Ok(())
+        };
         let mark_reviewed = |obj: &mut InMemDicomObject| {
             obj.put(DataElement::new(tags::BURNED_IN_ANNOTATION, VR::CS, PrimitiveValue::from("NO")));
         };
         let edits = FileEdits {
-            pixels: if boxes.is_empty() { None } else { Some(&fill) },
+            pixels: if boxes.is_empty() && deface.is_none() { None } else { Some(&fill) },
             header: if reviewed { Some(&mark_reviewed) } else { None },
         };
         let place = |obj: &InMemDicomObject| {
@@ -103,7 +115,11 @@ impl Writer<'_> {
             self.root.join(slot.path(&pseudonym, "dcm"))
         };
         let r = deidentify_file_to(&item.meta.path, self.deid, edits, &place).map_err(|e| e.to_string())?;
-        let pixels = if boxes.is_empty() { "copied" } else { "boxes filled" };
+        let pixels = match (boxes.is_empty(), deface.is_some()) {
+            (_, true) => "defaced",
+            (false, false) => "boxes filled",
+            (true, false) => "copied",
+        };
         Ok((r.output, "dicom".into(), pixels.into()))
     }
 

@@ -216,6 +216,21 @@ fn check_dicom(
             }
         }
     }
+    if let Some((masks, air)) = source.and_then(|s| s.deface.as_ref()) {
+        match pixels::not_air(path, masks, *air) {
+            Ok(bad) => {
+                for (frame, n) in bad {
+                    find(
+                        Kind::DefacedFaceNotAir,
+                        None,
+                        None,
+                        format!("{n} voxel(s) of the approved face region are not air on frame {frame}"),
+                    );
+                }
+            }
+            Err(e) => find(Kind::Unreadable, None, None, format!("pixels: {e}")),
+        }
+    }
     let declared_clean = top(tags::BURNED_IN_ANNOTATION).and_then(|s| s.text.as_deref()).map(str::trim) == Some("NO");
     if file.obj.get(tags::PIXEL_DATA).is_some() && !declared_clean {
         match pixels::text_found(path) {

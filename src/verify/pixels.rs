@@ -61,3 +61,24 @@ pub fn text_found(path: &Path) -> Result<Vec<[u32; 6]>, String> {
     let found = crate::deid::text::detect_file(path).map_err(|e| e.to_string())?;
     Ok(found.boxes.iter().map(|b| [b.x, b.y, b.w, b.h, b.frames.0, b.frames.1]).collect())
 }
+
+/// Frames whose masked pixels are not all air (modality value above `air` + half a stored step).
+pub fn not_air(path: &Path, masks: &[(usize, Vec<u8>)], air: f64) -> Result<Vec<(usize, u64)>, String> {
+    let d = decode_file(path).map_err(|e| e.to_string())?;
+    let (w, h) = (d.cols, d.rows);
+    let step = d.slope.abs().max(1e-9);
+    let mut grey = vec![0f64; w * h];
+    let mut bad = Vec::new();
+    for (frame, mask) in masks {
+        if *frame >= d.frames || mask.len() != w * h {
+            bad.push((*frame, mask.iter().filter(|&&m| m != 0).count() as u64));
+            continue;
+        }
+        d.grey_frame_into(*frame, &mut grey, |v| v);
+        let n = grey.iter().zip(mask).filter(|(v, m)| **m != 0 && **v > air + 0.5 * step).count() as u64;
+        if n > 0 {
+            bad.push((*frame, n));
+        }
+    }
+    Ok(bad)
+}

@@ -60,11 +60,17 @@ fn add(set: &mut NeedleSet, field: &'static str, form: Form, value: &str) {
     }
 }
 
+/// Per frame a rows×cols mask (1 = must be air), and the air value in modality units.
+pub type FaceRegion = (Vec<(usize, Vec<u8>)>, f64);
+
 /// One source instance, for the per-file checks.
 #[derive(Debug, Clone)]
 pub struct SourceInstance {
     pub path: PathBuf,
     pub boxes: Vec<ReviewBox>,
+    /// The approved defacing of this instance: per frame a rows×cols mask (1 = must be air), and
+    /// the air value in modality units.
+    pub deface: Option<FaceRegion>,
 }
 
 #[derive(Debug, Default)]
@@ -106,7 +112,16 @@ impl Sources {
             }
             first_of_series.entry(series).or_insert_with(|| PathBuf::from(&path));
             let boxes = boxes.and_then(|b| serde_json::from_str(&b).ok()).unwrap_or_default();
-            s.instances.insert(id, SourceInstance { path: PathBuf::from(path), boxes });
+            s.instances.insert(id, SourceInstance { path: PathBuf::from(path), boxes, deface: None });
+        }
+        // The reviewer-approved defacing regions (decisions, like the boxes above).
+        let items = crate::export::selected_items(project, &crate::export::Selection::default())?;
+        let masks = crate::export::approved_deface_masks(project, &items)
+            .map_err(|reason| ProjectError::Invalid { path: project.path.clone(), reason })?;
+        for (id, d) in masks {
+            if let Some(inst) = s.instances.get_mut(&id) {
+                inst.deface = Some((d.frames, d.air));
+            }
         }
         for path in first_of_series.values() {
             s.add_header(path);
