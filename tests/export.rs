@@ -265,7 +265,8 @@ fn kr_3d_head_exports_the_demo_ct_defaced_after_approval_and_verify_checks_the_f
     }
     let id = defaced[0]["source_instance"].as_i64().unwrap();
     let src: String = f.project.conn.query_row("SELECT path FROM instances WHERE id = ?1", [id], |r| r.get(0)).unwrap();
-    let pixels = dicom_object::OpenFileOptions::new().open_file(&src).unwrap().element(tags::PIXEL_DATA).unwrap().clone();
+    let pixels =
+        dicom_object::OpenFileOptions::new().open_file(&src).unwrap().element(tags::PIXEL_DATA).unwrap().clone();
     let target = leaky.join(defaced[0]["path"].as_str().unwrap());
     let mut obj = dicom_object::OpenFileOptions::new().open_file(&target).unwrap();
     obj.put(pixels);
