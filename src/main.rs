@@ -156,6 +156,9 @@ enum Command {
         /// Study Instance UIDs or project study ids (default: every study).
         #[arg(long, value_delimiter = ',')]
         studies: Vec<String>,
+        /// Series Instance UIDs or project series ids (only these series of their studies).
+        #[arg(long, value_delimiter = ',')]
+        series: Vec<String>,
         /// Key vault (default: <project>.vault beside the project file).
         #[arg(long)]
         vault: Option<PathBuf>,
@@ -436,8 +439,8 @@ fn main() -> ExitCode {
             cli::bench_gui3d(&dir, [width, height], frames)
         }
         Some(Command::Demo { out }) => cli::demo(&out),
-        Some(Command::Export { project, out, studies, vault, user, labels, jobs, check, json }) => {
-            cli::export_cmd(cli::ExportArgs { project, out, studies, vault, user, labels, jobs, check, json })
+        Some(Command::Export { project, out, studies, series, vault, user, labels, jobs, check, json }) => {
+            cli::export_cmd(cli::ExportArgs { project, out, studies, series, vault, user, labels, jobs, check, json })
         }
         Some(Command::Review { what: ReviewCommand::Propose { project, ocr } }) => cli::review_propose(&project, ocr),
         Some(Command::Review { what: ReviewCommand::Approve { project, all: _, reviewer, reason } }) => {

@@ -274,3 +274,25 @@ fn kr_3d_head_exports_the_demo_ct_defaced_after_approval_and_verify_checks_the_f
     let report = sumi::verify::verify_export(&leaky, &sources).unwrap();
     assert!(report.findings.iter().any(|x| x.kind == sumi::verify::Kind::DefacedFaceNotAir), "{:#?}", report.findings);
 }
+
+#[test]
+fn a_selection_of_series_exports_only_those_and_an_unknown_one_is_refused() {
+    let mut f = demo_project("ps315-basic");
+    propose_for_project(&mut f.project, &f.metas, ProposeOptions::default()).unwrap();
+    f.project.approve_all_pending("qa", "test").unwrap();
+    let us: Vec<&InstanceMeta> = f.metas.iter().filter(|m| m.modality.as_deref() == Some("US")).collect();
+    let series: Vec<String> = {
+        let mut s: Vec<String> = us.iter().map(|m| m.series_uid.clone()).collect();
+        s.sort();
+        s.dedup();
+        s
+    };
+    let mut opts = options(&f.vault);
+    opts.selection = Selection { studies: vec![], series: series.clone() };
+    let out = f.root.join("us-only");
+    let summary = export(&mut f.project, &out, &opts, &quiet, &AtomicBool::new(false)).unwrap();
+    assert_eq!(summary.instances, us.len());
+    opts.selection = Selection { studies: vec![], series: vec!["1.2.3.999".into()] };
+    let err = export(&mut f.project, &f.root.join("none"), &opts, &quiet, &AtomicBool::new(false)).unwrap_err();
+    assert!(err.to_string().contains("series 1.2.3.999 is not in the project"), "{err}");
+}

@@ -18,6 +18,7 @@ pub struct ExportArgs {
     pub project: PathBuf,
     pub out: Option<PathBuf>,
     pub studies: Vec<String>,
+    pub series: Vec<String>,
     pub vault: Option<PathBuf>,
     pub user: Option<String>,
     pub labels: bool,
@@ -35,7 +36,7 @@ fn open_project(path: &Path) -> Result<Project, Box<dyn std::error::Error>> {
 
 pub fn export_cmd(args: ExportArgs) -> CliResult {
     let mut project = open_project(&args.project)?;
-    let selection = Selection { studies: args.studies.clone() };
+    let selection = Selection { studies: args.studies.clone(), series: args.series.clone() };
     if args.check {
         let p = preflight(&project, &selection, args.labels)?;
         println!("{}", serde_json::to_string_pretty(&p)?);

@@ -115,7 +115,7 @@ pub fn export(
     let tmp = prepare(out)?;
     let details = serde_json::json!({
         "out": out.display().to_string(), "profile": profile.name, "instances": items.len(),
-        "studies": opts.selection.studies.len(), "overrides": check.blockers.len(),
+        "studies": opts.selection.studies, "series": opts.selection.series, "overrides": check.blockers.len(),
     });
     let export_id = project.begin_export(&out.display().to_string(), &opts.actor, &details)?;
     let result = (|| {

@@ -5,11 +5,22 @@ use crate::dicom::InstanceMeta;
 use crate::project::text_review::{ReviewBox, ReviewStatus};
 use crate::project::{Project, ProjectError};
 
-/// Which studies to export: all of the project's, or those named by Study Instance UID or by
-/// project study id.
+/// What to export: every study of the project, or the studies and series named (by Study /
+/// Series Instance UID or by project id). A series named alone brings only itself.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Selection {
     pub studies: Vec<String>,
+    pub series: Vec<String>,
+}
+
+impl Selection {
+    pub fn is_all(&self) -> bool {
+        self.studies.is_empty() && self.series.is_empty()
+    }
+}
+
+fn names(list: &[String], uid: &str, id: i64) -> bool {
+    list.iter().any(|s| s == uid || s.parse::<i64>().ok() == Some(id))
 }
 
 /// The burned-in text review of an instance, as the export sees it.
@@ -83,21 +94,27 @@ pub fn selected_items(project: &Project, selection: &Selection) -> Result<Vec<It
     let mut items = Vec::new();
     for row in rows {
         let (item, study_uid) = row.map_err(|e| project.err(e))?;
-        let chosen = selection.studies.is_empty()
-            || selection.studies.iter().any(|s| *s == study_uid || s.parse::<i64>().ok() == Some(item.study_id));
+        let chosen = selection.is_all()
+            || names(&selection.studies, &study_uid, item.study_id)
+            || names(&selection.series, &item.meta.series_uid, item.series_id);
         if chosen {
             items.push(item);
         }
     }
-    if let Some(missing) = selection
+    let missing = selection
         .studies
         .iter()
-        .find(|s| !items.iter().any(|i| i.meta.study_uid == **s || s.parse::<i64>().ok() == Some(i.study_id)))
-    {
-        return Err(ProjectError::Invalid {
-            path: project.path.clone(),
-            reason: format!("study {missing} is not in the project"),
+        .find(|s| !items.iter().any(|i| names(std::slice::from_ref(s), &i.meta.study_uid, i.study_id)))
+        .map(|s| format!("study {s}"))
+        .or_else(|| {
+            selection
+                .series
+                .iter()
+                .find(|s| !items.iter().any(|i| names(std::slice::from_ref(s), &i.meta.series_uid, i.series_id)))
+                .map(|s| format!("series {s}"))
         });
+    if let Some(m) = missing {
+        return Err(ProjectError::Invalid { path: project.path.clone(), reason: format!("{m} is not in the project") });
     }
     Ok(items)
 }

@@ -24,9 +24,52 @@ struct Running {
     rx: Receiver<Result<ExportSummary, String>>,
 }
 
+/// A study of the project and its series, with the user's choice (all chosen at first).
+#[derive(Debug, Clone)]
+pub struct StudyChoice {
+    pub id: i64,
+    pub label: String,
+    pub series: Vec<(i64, String, bool)>,
+}
+
+/// The project's studies and series, labelled by project id, date, modality and count.
+fn list_studies(db: &Project) -> Result<Vec<StudyChoice>, crate::project::ProjectError> {
+    let mut stmt = db
+        .conn
+        .prepare(
+            "SELECT st.id, coalesce(st.study_date, ''), s.id, coalesce(s.modality, '?'), coalesce(s.number, 0),
+                    (SELECT count(*) FROM instances i WHERE i.series_ref = s.id)
+             FROM series s JOIN studies st ON st.id = s.study_ref ORDER BY st.id, s.number, s.id",
+        )
+        .map_err(|e| db.err(e))?;
+    let rows = stmt
+        .query_map([], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, i64>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, i64>(4)?,
+                r.get::<_, i64>(5)?,
+            ))
+        })
+        .map_err(|e| db.err(e))?;
+    let mut out: Vec<StudyChoice> = Vec::new();
+    for row in rows {
+        let (study, date, series, modality, number, n) = row.map_err(|e| db.err(e))?;
+        if out.last().is_none_or(|s| s.id != study) {
+            out.push(StudyChoice { id: study, label: format!("#{study} {date}"), series: Vec::new() });
+        }
+        let last = out.last_mut().expect("pushed");
+        last.series.push((series, format!("#{series} {modality} {number} ({n})"), true));
+    }
+    Ok(out)
+}
+
 #[derive(Default)]
 pub struct ExportPanel {
     pub open: bool,
+    pub studies: Vec<StudyChoice>,
     pub out_dir: String,
     pub check: Option<Preflight>,
     /// The blocker being overridden: (item key, supervisor, reason).
@@ -55,14 +98,38 @@ const KINDS: [BlockerKind; 5] = [
 ];
 
 impl ExportPanel {
-    /// Runs the pre-flight check against the project.
+    /// The chosen series (everything when every box is ticked).
+    pub fn selection(&self) -> Selection {
+        let all = self.studies.iter().all(|s| s.series.iter().all(|x| x.2));
+        if all {
+            return Selection::default();
+        }
+        let series =
+            self.studies.iter().flat_map(|s| s.series.iter().filter(|x| x.2).map(|x| x.0.to_string())).collect();
+        Selection { studies: Vec::new(), series }
+    }
+
+    /// Runs the pre-flight check against the project (and lists its studies the first time).
     pub fn refresh(&mut self, project: Option<&PathBuf>) {
         self.error = None;
         self.check = None;
         match project {
             None => self.error = Some("export.need_project".into()),
-            Some(p) => match Project::open(p).and_then(|db| preflight(&db, &Selection::default(), false)) {
-                Ok(c) => self.check = Some(c),
+            Some(p) => match Project::open(p) {
+                Ok(db) => {
+                    if self.studies.is_empty() {
+                        self.studies = list_studies(&db).unwrap_or_default();
+                    }
+                    let none = !self.studies.is_empty() && self.studies.iter().all(|s| s.series.iter().all(|x| !x.2));
+                    if none {
+                        self.error = Some("export.nothing_selected".into());
+                        return;
+                    }
+                    match preflight(&db, &self.selection(), false) {
+                        Ok(c) => self.check = Some(c),
+                        Err(e) => self.error = Some(e.to_string()),
+                    }
+                }
                 Err(e) => self.error = Some(e.to_string()),
             },
         }
@@ -70,6 +137,7 @@ impl ExportPanel {
 
     fn start(&mut self, project: PathBuf, ctx: egui::Context) {
         let out = PathBuf::from(self.out_dir.trim());
+        let selection = self.selection();
         let (done, total, cancel) =
             (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)), Arc::new(AtomicBool::new(false)));
         let (tx, rx) = sync_channel(1);
@@ -79,7 +147,7 @@ impl ExportPanel {
                 let mut db = Project::open(&project).map_err(|e| e.to_string())?;
                 let vault = Vault::open(&default_vault_path(&project), None).map_err(|e| e.to_string())?;
                 let opts = ExportOptions {
-                    selection: Selection::default(),
+                    selection,
                     vault: &vault,
                     actor: default_actor(),
                     include_labels: false,
@@ -129,6 +197,7 @@ impl ExportPanel {
                 self.out_dir = dir.join("export").display().to_string();
             }
         });
+        self.study_list(ui, lang);
         ui.horizontal(|ui| {
             if ui.button(tr(lang, "export.check")).clicked() {
                 self.refresh(project);
@@ -181,6 +250,37 @@ impl ExportPanel {
         }
         ui.separator();
         self.checklist(ui, project, lang);
+    }
+
+    /// Studies and series to export, ticked by default.
+    fn study_list(&mut self, ui: &mut egui::Ui, lang: Lang) {
+        if self.studies.is_empty() {
+            return;
+        }
+        let mut changed = false;
+        egui::CollapsingHeader::new(tr(lang, "export.selection")).id_salt("export-selection").default_open(false).show(
+            ui,
+            |ui| {
+                egui::ScrollArea::vertical().max_height(160.0).id_salt("export-studies").show(ui, |ui| {
+                    for study in &mut self.studies {
+                        let mut all = study.series.iter().all(|x| x.2);
+                        if ui.checkbox(&mut all, format!("{} {}", tr(lang, "export.study"), study.label)).changed() {
+                            study.series.iter_mut().for_each(|x| x.2 = all);
+                            changed = true;
+                        }
+                        ui.indent(study.id, |ui| {
+                            for (_, label, on) in &mut study.series {
+                                changed |= ui.checkbox(on, format!("{} {label}", tr(lang, "export.series"))).changed();
+                            }
+                        });
+                    }
+                });
+            },
+        );
+        if changed {
+            // The pre-flight must be run again for the new selection.
+            self.check = None;
+        }
     }
 
     fn checklist(&mut self, ui: &mut egui::Ui, project: Option<&PathBuf>, lang: Lang) {
