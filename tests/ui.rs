@@ -549,7 +549,9 @@ fn spot_check_draws_by_plan_shows_export_beside_original_and_signs_a_report() {
     }
     harness.run_steps(1);
     harness.get_by_label("Draw sample").click();
-    harness.run_steps(3);
+    step_until(&mut harness, "the verification of the export", |app| {
+        app.spot_check.check.is_some() && app.spot_check.verifying.is_none()
+    });
     let n = harness.state().spot_check.check.as_ref().unwrap().samples.len();
     let expected =
         sumi::spotcheck::SamplingPlan { confidence: 0.9, max_defect_rate: 0.1, seed: 0x5EED }.sample_size(202);

@@ -410,14 +410,7 @@ impl eframe::App for SumiApp {
             self.export.window(&ctx, self.project.as_ref(), lang);
         }
         if self.spot_check.open {
-            let project = self.project.clone();
-            let cache = std::cell::RefCell::new(None);
-            let findings = |dir: &std::path::Path, file: &str| {
-                let mut c = cache.borrow_mut();
-                let all = c.get_or_insert_with(|| super::spot_findings(dir, project.as_deref()));
-                all.get(file).cloned().unwrap_or_default()
-            };
-            self.spot_check.window(&ctx, self.project.as_ref(), lang, &findings);
+            self.spot_check.window(&ctx, self.project.as_ref(), lang);
         }
         self.bench_timings(&ctx);
     }

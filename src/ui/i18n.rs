@@ -69,6 +69,7 @@ pub const TABLE: &[(&str, &str, &str)] = &[
         "画像なし（元画像と比較するにはプロジェクトを開いてください）",
     ),
     ("spot.findings", "Verification findings", "検証結果"),
+    ("spot.verifying", "Verifying the export…", "エクスポートを検証中…"),
     ("spot.no_findings", "Verification found nothing in this file.", "このファイルに検出事項はありません。"),
     ("spot.comment", "Comment", "コメント"),
     ("spot.pass", "Pass", "合格"),

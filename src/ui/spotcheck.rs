@@ -2,7 +2,9 @@
 //! plan, look at each sampled instance (pixels beside the original when the project is open,
 //! the header, the verification findings), mark pass or fail with a comment, and sign the report.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::mpsc::{Receiver, sync_channel};
 
 use eframe::egui;
 
@@ -26,6 +28,8 @@ pub struct SpotCheckPanel {
     tags: TagBrowser,
     /// Previews of the current sample: (sample index, exported, original).
     previews: Option<(usize, Option<egui::TextureHandle>, Option<egui::TextureHandle>)>,
+    /// The verification running on a worker thread: findings per exported file.
+    pub verifying: Option<Receiver<HashMap<String, Vec<String>>>>,
 }
 
 /// The source file of an exported instance, by its project id.
@@ -53,8 +57,9 @@ impl SpotCheckPanel {
         }
     }
 
-    /// Draws the sample; `findings` gives the verification findings of one exported file.
-    pub fn draw(&mut self, findings: &dyn Fn(&Path, &str) -> Vec<String>) {
+    /// Draws the sample and starts the verification of the export on a worker thread (it reads
+    /// every file; the UI thread must stay free to drain other jobs).
+    pub fn draw(&mut self, project: Option<&PathBuf>, ctx: &egui::Context) {
         let plan = SamplingPlan {
             confidence: self.confidence_pct / 100.0,
             max_defect_rate: self.defect_pct / 100.0,
@@ -62,42 +67,45 @@ impl SpotCheckPanel {
         };
         let dir = PathBuf::from(self.export_dir.trim());
         match start(&dir, plan) {
-            Ok(mut c) => {
-                for s in &mut c.samples {
-                    s.findings = findings(&dir, &s.path);
-                }
+            Ok(c) => {
                 self.check = Some(c);
                 self.index = 0;
                 self.previews = None;
                 self.message = None;
+                let (tx, rx) = sync_channel(1);
+                let (project, ctx) = (project.cloned(), ctx.clone());
+                std::thread::spawn(move || {
+                    let _ = tx.send(super::spot_findings(&dir, project.as_deref()));
+                    ctx.request_repaint();
+                });
+                self.verifying = Some(rx);
             }
             Err(e) => self.message = Some(e),
         }
     }
 
-    pub fn window(
-        &mut self,
-        ctx: &egui::Context,
-        project: Option<&PathBuf>,
-        lang: Lang,
-        findings: &dyn Fn(&Path, &str) -> Vec<String>,
-    ) {
+    fn poll(&mut self) {
+        let Some(map) = self.verifying.as_ref().and_then(|rx| rx.try_recv().ok()) else { return };
+        self.verifying = None;
+        if let Some(c) = &mut self.check {
+            for s in &mut c.samples {
+                s.findings = map.get(&s.path).cloned().unwrap_or_default();
+            }
+        }
+    }
+
+    pub fn window(&mut self, ctx: &egui::Context, project: Option<&PathBuf>, lang: Lang) {
+        self.poll();
         let mut open = self.open;
         egui::Window::new(tr(lang, "spot.title"))
             .open(&mut open)
             .default_size([1180.0, 780.0])
             .resizable(true)
-            .show(ctx, |ui| self.ui(ui, project, lang, findings));
+            .show(ctx, |ui| self.ui(ui, project, lang));
         self.open = open;
     }
 
-    fn ui(
-        &mut self,
-        ui: &mut egui::Ui,
-        project: Option<&PathBuf>,
-        lang: Lang,
-        findings: &dyn Fn(&Path, &str) -> Vec<String>,
-    ) {
+    fn ui(&mut self, ui: &mut egui::Ui, project: Option<&PathBuf>, lang: Lang) {
         ui.horizontal(|ui| {
             let l = ui.label(tr(lang, "spot.export"));
             ui.add(egui::TextEdit::singleline(&mut self.export_dir).desired_width(380.0)).labelled_by(l.id);
@@ -115,7 +123,7 @@ impl SpotCheckPanel {
             ui.label(tr(lang, "spot.seed"));
             ui.add(egui::DragValue::new(&mut self.seed));
             if ui.button(tr(lang, "spot.draw")).clicked() {
-                self.draw(findings);
+                self.draw(project, ui.ctx());
             }
         });
         if let Some(m) = &self.message {
@@ -191,7 +199,9 @@ impl SpotCheckPanel {
             }
         });
         ui.label(egui::RichText::new(tr(lang, "spot.findings")).strong());
-        if sample.findings.is_empty() {
+        if self.verifying.is_some() {
+            ui.label(tr(lang, "spot.verifying"));
+        } else if sample.findings.is_empty() {
             ui.label(tr(lang, "spot.no_findings"));
         }
         for f in &sample.findings {
@@ -214,7 +224,7 @@ impl SpotCheckPanel {
         ui.horizontal(|ui| {
             let l = ui.label(tr(lang, "spot.operator"));
             ui.text_edit_singleline(&mut self.operator).labelled_by(l.id);
-            let complete = check.decided() == check.samples.len();
+            let complete = check.decided() == check.samples.len() && self.verifying.is_none();
             if ui.add_enabled(complete, egui::Button::new(tr(lang, "spot.sign"))).clicked() {
                 self.message = Some(match sign_and_store(check, &self.operator, project) {
                     Ok(m) => m,
