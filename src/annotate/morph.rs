@@ -5,8 +5,9 @@
 use super::edit::{Recorder, Rect};
 use super::labelmap::LabelMap;
 
-/// Writes `value` at the given voxels, touching each slice's bounding rectangle first.
-fn write(map: &mut LabelMap, rec: &mut Recorder, mut voxels: Vec<[u32; 3]>, value: u8) -> usize {
+/// Writes `value` at the given voxels, touching each slice's bounding rectangle first (so the
+/// recorder keeps exactly the changed region). Returns how many voxels changed.
+pub(super) fn write_voxels(map: &mut LabelMap, rec: &mut Recorder, mut voxels: Vec<[u32; 3]>, value: u8) -> usize {
     let w = map.dims()[0];
     voxels.sort_unstable_by_key(|p| p[2]);
     let mut changed = 0;
@@ -27,6 +28,12 @@ fn write(map: &mut LabelMap, rec: &mut Recorder, mut voxels: Vec<[u32; 3]>, valu
             }
         }
     }
+    changed
+}
+
+/// `write_voxels`, then frees slices left empty.
+fn write(map: &mut LabelMap, rec: &mut Recorder, voxels: Vec<[u32; 3]>, value: u8) -> usize {
+    let changed = write_voxels(map, rec, voxels, value);
     map.compact();
     changed
 }

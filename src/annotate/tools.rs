@@ -181,27 +181,7 @@ pub fn region_grow(map: &mut LabelMap, rec: &mut Recorder, volume: &Volume, grow
             visit(x, y, z + 1);
         }
     }
-    // Touch each slice's bounding rectangle, then write.
-    filled.sort_unstable_by_key(|p| p[2]);
-    let mut changed = 0;
-    for group in filled.chunk_by(|a, b| a[2] == b[2]) {
-        let z = group[0][2] as usize;
-        let mut r: Rect = [usize::MAX, usize::MAX, 0, 0];
-        for p in group {
-            let (x, y) = (p[0] as usize, p[1] as usize);
-            r = [r[0].min(x), r[1].min(y), r[2].max(x + 1), r[3].max(y + 1)];
-        }
-        rec.touch(map, z, r);
-        let slice = map.slice_mut(z);
-        for p in group {
-            let i = p[1] as usize * w + p[0] as usize;
-            if slice[i] != label {
-                slice[i] = label;
-                changed += 1;
-            }
-        }
-    }
-    changed
+    super::morph::write_voxels(map, rec, filled, label)
 }
 
 #[cfg(test)]
