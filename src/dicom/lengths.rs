@@ -237,29 +237,44 @@ fn read_meta<R: Read + Seek>(w: &mut Walker<R>) -> Option<(String, u64)> {
 /// file declaring one huge zero-filled value (a "deflate bomb") would otherwise be held in memory.
 pub const MAX_INFLATED_BYTES: u64 = 1 << 30;
 
-/// Inflates the data set of a Deflated Explicit VR Little Endian file (starting at `start`)
-/// without keeping it, and refuses it when it expands past `MAX_INFLATED_BYTES`.
+/// Inflates the data set of a Deflated Explicit VR Little Endian file (starting at `start`),
+/// refuses it when it expands past `MAX_INFLATED_BYTES`, and walks the inflated elements: a small
+/// stream may still declare a value of gigabytes.
 fn check_inflated_size<R: Read + Seek>(path: &Path, mut r: R, start: u64) -> Result<(), DicomError> {
-    r.seek(SeekFrom::Start(start)).map_err(|source| DicomError::Io { path: path.into(), source })?;
-    let mut inflater = flate2::read::DeflateDecoder::new(r).take(MAX_INFLATED_BYTES + 1);
+    let io = |source| DicomError::Io { path: path.into(), source };
+    // First pass: count, keeping nothing (a bomb must not be held in memory to be found).
+    r.seek(SeekFrom::Start(start)).map_err(io)?;
     let mut sink = [0u8; 1 << 16];
     let mut total = 0u64;
-    loop {
-        match inflater.read(&mut sink) {
-            Ok(0) => return Ok(()),
-            Ok(n) => total += n as u64,
-            // A broken stream is the parser's to report.
-            Err(_) => return Ok(()),
+    let mut inflater = flate2::read::DeflateDecoder::new(&mut r).take(MAX_INFLATED_BYTES + 1);
+    // A broken stream is the parser's to report: count what inflated.
+    while let Ok(n) = inflater.read(&mut sink) {
+        if n == 0 {
+            break;
         }
-        if total > MAX_INFLATED_BYTES {
-            return Err(DicomError::Malformed {
-                path: path.into(),
-                reason: format!(
-                    "the deflated data set expands beyond {} MiB (a deflate bomb?)",
-                    MAX_INFLATED_BYTES >> 20
-                ),
-            });
-        }
+        total += n as u64;
+    }
+    if total > MAX_INFLATED_BYTES {
+        return Err(DicomError::Malformed {
+            path: path.into(),
+            reason: format!("the deflated data set expands beyond {} MiB (a deflate bomb?)", MAX_INFLATED_BYTES >> 20),
+        });
+    }
+    // Second pass: the inflated data set, exactly sized, for the element walk.
+    r.seek(SeekFrom::Start(start)).map_err(io)?;
+    let mut inflated = Vec::with_capacity(total as usize);
+    let _ = flate2::read::DeflateDecoder::new(&mut r).take(total).read_to_end(&mut inflated);
+    let len = inflated.len() as u64;
+    let mut w = Walker { r: std::io::Cursor::new(inflated), pos: 0, len };
+    match w.walk(Enc { explicit: true, big: false }, None, 0) {
+        Step::TooLong(g, e, offset, declared) => Err(DicomError::Malformed {
+            path: path.into(),
+            reason: format!(
+                "deflated data set: ({g:04X},{e:04X}) at byte {offset} declares {declared} bytes, more than the {} left",
+                len.saturating_sub(offset)
+            ),
+        }),
+        Step::Ok | Step::Unsure => Ok(()),
     }
 }
 
