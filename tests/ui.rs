@@ -445,19 +445,23 @@ fn view3d_shows_the_demo_head_and_a_left_drag_rotates_the_camera() {
     }
 }
 
+/// A project on the demo study with the jp-pseudonymized profile and the text proposals queued.
+fn demo_project_with_proposals(dir: &std::path::Path, project: &std::path::Path) -> sumi::project::Project {
+    let demo = sumi::demo::ensure_demo_study(dir).unwrap();
+    let mut db = sumi::project::Project::open(project).unwrap();
+    let scan = sumi::dicom::scan_paths(std::slice::from_ref(&demo), &|_, _| {});
+    sumi::project::import_scan(&mut db, &scan, "importer", &[]).unwrap();
+    db.set_setting("deid.profile", "jp-pseudonymized", "admin").unwrap();
+    let options = sumi::deid::text_queue::ProposeOptions::default();
+    sumi::deid::text_queue::propose_for_project(&mut db, &scan.instances, options).unwrap();
+    db
+}
+
 #[test]
 fn export_window_lists_preflight_blockers_then_exports_with_progress_after_approval() {
     let data = tempfile::tempdir().unwrap();
-    let demo = sumi::demo::ensure_demo_study(data.path()).unwrap();
     let project = data.path().join("export.sumi");
-    {
-        let mut db = sumi::project::Project::open(&project).unwrap();
-        let scan = sumi::dicom::scan_paths(std::slice::from_ref(&demo), &|_, _| {});
-        sumi::project::import_scan(&mut db, &scan, "importer", &[]).unwrap();
-        db.set_setting("deid.profile", "jp-pseudonymized", "admin").unwrap();
-        let options = sumi::deid::text_queue::ProposeOptions::default();
-        sumi::deid::text_queue::propose_for_project(&mut db, &scan.instances, options).unwrap();
-    }
+    drop(demo_project_with_proposals(data.path(), &project));
     let mut harness =
         Harness::builder().with_size(egui::vec2(1500.0, 900.0)).wgpu_setup(wgpu_setup()).build_eframe(|cc| {
             let mut app = SumiApp::new(cc);
@@ -507,16 +511,10 @@ fn export_window_lists_preflight_blockers_then_exports_with_progress_after_appro
 #[test]
 fn spot_check_draws_by_plan_shows_export_beside_original_and_signs_a_report() {
     let data = tempfile::tempdir().unwrap();
-    let demo = sumi::demo::ensure_demo_study(data.path()).unwrap();
     let project = data.path().join("spot.sumi");
     let out = data.path().join("batch");
     {
-        let mut db = sumi::project::Project::open(&project).unwrap();
-        let scan = sumi::dicom::scan_paths(std::slice::from_ref(&demo), &|_, _| {});
-        sumi::project::import_scan(&mut db, &scan, "importer", &[]).unwrap();
-        db.set_setting("deid.profile", "jp-pseudonymized", "admin").unwrap();
-        let options = sumi::deid::text_queue::ProposeOptions::default();
-        sumi::deid::text_queue::propose_for_project(&mut db, &scan.instances, options).unwrap();
+        let mut db = demo_project_with_proposals(data.path(), &project);
         db.approve_all_pending("qa", "ui test").unwrap();
         let vault = sumi::deid::Vault::in_memory();
         let opts = sumi::export::ExportOptions {
