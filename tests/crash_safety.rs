@@ -1,8 +1,8 @@
-//! Crash safety: the process is killed (SIGKILL) in the middle of an annotation session, an
-//! import and an export, then the project is reopened. The database passes `PRAGMA
+//! Crash safety: the process is killed (SIGKILL) in the middle of an annotation session, a
+//! review session, an import and an export, then the project is reopened. The database passes `PRAGMA
 //! integrity_check`, every stroke reported committed is there, and a partial export is never
-//! mistaken for a finished one. The annotating child is this test binary itself, run in a mode
-//! selected by an environment variable.
+//! mistaken for a finished one. The annotating and reviewing children are this test binary
+//! itself, run in a mode selected by an environment variable.
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;
@@ -12,8 +12,10 @@ use std::time::{Duration, Instant};
 use sumi::annotate::tools::{Brush, dab};
 use sumi::annotate::{LabelMap, Recorder};
 use sumi::project::Project;
+use sumi::project::text_review::ReviewStatus;
 
 const CHILD_ENV: &str = "SUMI_CRASH_CHILD_PROJECT";
+const REVIEW_CHILD_ENV: &str = "SUMI_CRASH_REVIEW_PROJECT";
 const DIMS: [usize; 3] = [256, 256, 120];
 
 /// Child mode: paints strokes forever, printing each committed edit's id.
@@ -35,6 +37,27 @@ fn child_paints_until_killed() {
         let delta = rec.finish(&map);
         let id = project.commit_label_edit(layer, &map, &delta, "brush", "dr-crash").unwrap();
         println!("committed {id}");
+    }
+}
+
+/// Child mode: a reviewer going through the text review queue round after round, alternating
+/// approve and flag and moving every box by the round number, printing each committed decision.
+#[test]
+fn child_reviews_until_killed() {
+    let Ok(file) = std::env::var(REVIEW_CHILD_ENV) else { return };
+    let mut project = Project::open(Path::new(&file)).unwrap();
+    let queue = project.text_review_queue().unwrap();
+    for round in 0u32.. {
+        for item in &queue {
+            let status = if round % 2 == 0 { ReviewStatus::Approved } else { ReviewStatus::Flagged };
+            let mut boxes = item.proposed.clone();
+            for b in &mut boxes {
+                b.x += round % 5;
+            }
+            let comment = format!("round {round}");
+            project.decide_text_review(&item.sop_instance_uid, status, &boxes, "qa-crash", Some(&comment)).unwrap();
+            println!("decided {} {round}", item.sop_instance_uid);
+        }
     }
 }
 
@@ -83,6 +106,73 @@ fn strokes_committed_before_a_sigkill_are_all_there_and_the_database_is_intact()
     for z in 0..DIMS[2] {
         assert_eq!(map.slice(z).map(<[u8]>::to_vec), replay.slice(z).map(<[u8]>::to_vec), "slice {z}");
     }
+    assert_eq!(sumi::project::verify_audit_chain(&project.conn).unwrap().first_broken, None);
+}
+
+#[test]
+fn review_decisions_committed_before_a_sigkill_are_all_there_with_their_boxes() {
+    let dir = tempfile::tempdir().unwrap();
+    let demo = sumi::demo::ensure_demo_study(&dir.path().join("demo")).unwrap();
+    let p = dir.path().join("p.sumi");
+    let ps = p.to_str().unwrap();
+    assert!(sumi(&["import", demo.to_str().unwrap(), "--project", ps]).status().unwrap().success());
+    assert!(sumi(&["review", "propose", "--project", ps]).status().unwrap().success());
+    let proposed: std::collections::HashMap<String, Vec<u32>> = Project::open(&p)
+        .unwrap()
+        .text_review_queue()
+        .unwrap()
+        .into_iter()
+        .map(|i| (i.sop_instance_uid, i.proposed.iter().map(|b| b.x).collect()))
+        .collect();
+    assert!(!proposed.is_empty(), "the demo study queues images with text");
+    let mut child = Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", "child_reviews_until_killed", "--nocapture", "--test-threads=1"])
+        .env(REVIEW_CHILD_ENV, &p)
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut last_round = std::collections::HashMap::new();
+    let mut decisions = 0;
+    let start = Instant::now();
+    // Kill in the middle of a round, after some full rounds.
+    while decisions < 40 * proposed.len() + proposed.len() / 2 {
+        assert!(start.elapsed() < Duration::from_secs(120), "the child did not decide enough");
+        let line = lines.next().expect("child output").unwrap();
+        if let Some(rest) = line.strip_prefix("decided ") {
+            let (uid, round) = rest.split_once(' ').unwrap();
+            last_round.insert(uid.to_string(), round.trim().parse::<u32>().unwrap());
+            decisions += 1;
+        }
+    }
+    kill9(&mut child);
+
+    let project = Project::open(&p).unwrap();
+    assert_eq!(project.integrity_check().unwrap(), "ok");
+    for item in project.text_review_queue().unwrap() {
+        let Some(&printed) = last_round.get(&item.sop_instance_uid) else { continue };
+        let comment = item.comment.clone().unwrap_or_default();
+        let stored: u32 = comment
+            .strip_prefix("round ")
+            .and_then(|r| r.parse().ok())
+            .unwrap_or_else(|| panic!("{}: decision comment {comment:?} lost", item.sop_instance_uid));
+        // The kill may land between a commit and its line: the stored round is the printed one or the next.
+        assert!(
+            stored == printed || stored == printed + 1,
+            "{}: printed {printed}, stored {stored}",
+            item.sop_instance_uid
+        );
+        let expect = if stored % 2 == 0 { ReviewStatus::Approved } else { ReviewStatus::Flagged };
+        assert_eq!(item.status, expect, "{}", item.sop_instance_uid);
+        let xs: Vec<u32> = item.boxes.iter().map(|b| b.x).collect();
+        let want: Vec<u32> = proposed[&item.sop_instance_uid].iter().map(|x| x + stored % 5).collect();
+        assert_eq!(xs, want, "{}: the decided boxes are stored with the decision", item.sop_instance_uid);
+    }
+    let audited: i64 = project
+        .conn
+        .query_row("SELECT count(*) FROM audit_log WHERE action = 'text-review'", [], |r| r.get(0))
+        .unwrap();
+    assert!(audited >= decisions as i64, "{audited} audit events for {decisions} printed decisions");
     assert_eq!(sumi::project::verify_audit_chain(&project.conn).unwrap().first_broken, None);
 }
 

@@ -53,7 +53,7 @@ pub enum ExportError {
     Output { path: PathBuf, reason: String },
     #[error("profile: {0}")]
     Profile(String),
-    #[error("export failed on {} file(s), nothing was exported; first: {}", .0.len(), .0[0])]
+    #[error("export stopped: {} file(s) could not be written, nothing was exported; first: {}", .0.len(), .0[0])]
     Files(Vec<String>),
     #[error("export cancelled; nothing was exported")]
     Cancelled,
@@ -123,15 +123,21 @@ pub fn export(
         let deface = super::deface::approved_masks(project, &items).map_err(|e| ExportError::Files(vec![e]))?;
         let writer = Writer { root: &tmp, deid: &deid, foreign: project.foreign_image_output()?, deface: &deface };
         let done = AtomicUsize::new(0);
+        // The first failure stops the rest: a full disk or a lost folder fails every later file
+        // too, and nothing of a failed export is kept anyway.
+        let failed = AtomicBool::new(false);
         let pool = rayon::ThreadPoolBuilder::new().num_threads(opts.jobs.max(1)).build().expect("thread pool");
         let written: Vec<Result<ManifestFile, String>> = pool.install(|| {
             items
                 .par_iter()
                 .map(|item| {
-                    if cancel.load(Ordering::Relaxed) {
+                    if cancel.load(Ordering::Relaxed) || failed.load(Ordering::Relaxed) {
                         return Err(String::new());
                     }
                     let r = writer.write(item, slots[&item.instance_id]);
+                    if r.is_err() {
+                        failed.store(true, Ordering::Relaxed);
+                    }
                     progress(done.fetch_add(1, Ordering::Relaxed) + 1, items.len());
                     r
                 })
@@ -140,7 +146,8 @@ pub fn export(
         if cancel.load(Ordering::Relaxed) {
             return Err(ExportError::Cancelled);
         }
-        let failures: Vec<String> = written.iter().filter_map(|r| r.as_ref().err().cloned()).collect();
+        let failures: Vec<String> =
+            written.iter().filter_map(|r| r.as_ref().err()).filter(|e| !e.is_empty()).cloned().collect();
         if !failures.is_empty() {
             return Err(ExportError::Files(failures));
         }
