@@ -49,7 +49,7 @@ fn child_reviews_until_killed() {
     let queue = project.text_review_queue().unwrap();
     for round in 0u32.. {
         for item in &queue {
-            let status = if round % 2 == 0 { ReviewStatus::Approved } else { ReviewStatus::Flagged };
+            let status = if round.is_multiple_of(2) { ReviewStatus::Approved } else { ReviewStatus::Flagged };
             let mut boxes = item.proposed.clone();
             for b in &mut boxes {
                 b.x += round % 5;
@@ -162,7 +162,7 @@ fn review_decisions_committed_before_a_sigkill_are_all_there_with_their_boxes() 
             "{}: printed {printed}, stored {stored}",
             item.sop_instance_uid
         );
-        let expect = if stored % 2 == 0 { ReviewStatus::Approved } else { ReviewStatus::Flagged };
+        let expect = if stored.is_multiple_of(2) { ReviewStatus::Approved } else { ReviewStatus::Flagged };
         assert_eq!(item.status, expect, "{}", item.sop_instance_uid);
         let xs: Vec<u32> = item.boxes.iter().map(|b| b.x).collect();
         let want: Vec<u32> = proposed[&item.sop_instance_uid].iter().map(|x| x + stored % 5).collect();
