@@ -350,6 +350,7 @@ fn assemble(
 pub(crate) fn decode_guarded(
     obj: &dicom_object::DefaultDicomObject,
 ) -> Result<dicom_pixeldata::DecodedPixelData<'_>, String> {
+    super::rle_check::check_rle(obj, obj.meta().transfer_syntax())?;
     match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| obj.decode_pixel_data())) {
         Ok(r) => r.map_err(|e| error_chain(&e)),
         Err(panic) => {

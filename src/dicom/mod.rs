@@ -11,6 +11,7 @@ mod lengths;
 pub mod meta;
 mod open;
 pub(crate) mod palette;
+mod rle_check;
 pub mod scan;
 pub mod tail;
 
