@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 scripts/package.sh --profile dev --no-build
 deb=$(ls -t target/package/sumi_*.deb | head -n1)
 export DEBIAN_FRONTEND=noninteractive
-apt-get install -y -qq --no-install-recommends "./$deb" >/dev/null
+apt-get install -y -qq --no-install-recommends --reinstall "./$deb" >/dev/null
 echo "smoke: installed $(dpkg-query -W -f='${Package} ${Version}' sumi)"
 
 [ "$(command -v sumi)" = /usr/bin/sumi ] || { echo "smoke: sumi is not /usr/bin/sumi" >&2; exit 1; }
