@@ -32,6 +32,7 @@ pub use seg::{FromNiftiArgs, seg_from_nifti, seg_to_nifti};
 pub use verify::{VerifyArgs, verify};
 
 /// How the GUI starts: the loaded user settings and their file, the log file, `--screenshot`.
+#[cfg_attr(not(feature = "gui"), allow(dead_code))]
 pub struct GuiArgs {
     pub settings: (sumi::user_settings::Loaded, PathBuf),
     pub log_file: Option<PathBuf>,
