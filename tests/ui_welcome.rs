@@ -109,3 +109,37 @@ fn bad_settings_file_is_reported_in_the_problems_panel_and_kept() {
     assert!(app.problems.open, "the problems panel opens");
     assert_eq!(std::fs::read_to_string(&path).unwrap(), "language = [\n", "the bad file is not overwritten");
 }
+
+#[test]
+fn settings_window_applies_the_language_at_once_shows_the_log_file_and_saves() {
+    let config = tempfile::tempdir().unwrap();
+    let path = config.path().join(sumi::user_settings::FILE_NAME);
+    UserSettings { user_name: "before".into(), ..Default::default() }.save_to(&path).unwrap();
+    let loaded = UserSettings::load_from(&path);
+    let log = config.path().join("logs").join("sumi.log");
+    let (p, l) = (path.clone(), log.clone());
+    let mut harness =
+        Harness::builder().with_size(egui::vec2(1400.0, 860.0)).wgpu_setup(wgpu_setup()).build_eframe(move |cc| {
+            let mut app = SumiApp::new(cc);
+            app.apply_user_settings(loaded, p);
+            app.user.log_file = Some(l);
+            app
+        });
+    harness.run_steps(2);
+    assert!(!harness.state().user.welcome, "a settings file exists: no welcome screen");
+    harness.get_by_label("File").click();
+    harness.run_steps(2);
+    harness.get_by_label("Settings…").click();
+    harness.run_steps(2);
+    harness.get_by_label(&log.display().to_string());
+    harness.get_by_label("日本語").click();
+    harness.run_steps(2);
+    assert_eq!(harness.state().lang, Lang::Ja, "the language applies before saving");
+    harness.get_by_label("オペレーター").click();
+    harness.run_steps(1);
+    harness.get_by_label("保存").click();
+    harness.run_steps(2);
+    assert!(harness.state().user.draft.is_none(), "Save closes the window");
+    let s = UserSettings::load_from(&path).settings().clone();
+    assert_eq!((s.language, s.role, s.user_name.as_str()), (Language::Ja, Role::Operator, "before"));
+}
