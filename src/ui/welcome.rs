@@ -194,7 +194,7 @@ impl SumiApp {
         let mut open = true;
         let (mut save, mut cancel) = (false, false);
         let before = draft.language;
-        let window = egui::Window::new(tr(self.lang, "settings.title")).id(egui::Id::new("user-settings"));
+        let window = egui::Window::new(tr(self.lang, "settings.title")).id(egui::Id::unique("user-settings"));
         window.open(&mut open).collapsible(false).show(ctx, |ui| {
             let lang = self.lang;
             egui::Grid::new("settings-grid").num_columns(2).spacing([12.0, 6.0]).show(ui, |ui| {
