@@ -12,6 +12,9 @@ scripts/setup-python.sh
 export WGPU_BACKEND="${WGPU_BACKEND:-vulkan}"
 export XDG_RUNTIME_DIR="${XDG_RUNTIME_DIR:-$(mktemp -d)}"
 chmod 0700 "$XDG_RUNTIME_DIR"
+# User settings and sumi's own data (demo study, logs/sumi.log) in throw-away folders, not the user's.
+export SUMI_CONFIG_DIR="${SUMI_CONFIG_DIR:-$(mktemp -d)}"
+export SUMI_DATA_DIR="${SUMI_DATA_DIR:-$(mktemp -d)}"
 
 cargo fmt --check
 # The core must build and test without the GUI.

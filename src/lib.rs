@@ -6,8 +6,10 @@ pub mod deid;
 pub mod demo;
 pub mod dicom;
 pub mod export;
+pub mod logging;
 pub mod project;
 pub mod spotcheck;
+pub mod user_settings;
 pub mod verify;
 pub mod volume;
 

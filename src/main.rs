@@ -16,6 +16,15 @@ struct Cli {
     command: Option<Command>,
     /// Folders or files to open in the viewer (default: the bundled demo study).
     paths: Vec<PathBuf>,
+    /// Open the bundled demo study (after the welcome screen on the first run).
+    #[arg(long, conflicts_with = "paths")]
+    demo: bool,
+    /// Save the window as PNG once what was opened has loaded, then quit (smoke tests, docs).
+    #[arg(long, value_name = "PNG")]
+    screenshot: Option<PathBuf>,
+    /// With --screenshot: paint at least this many frames first.
+    #[arg(long, value_name = "N", default_value_t = 10, requires = "screenshot")]
+    quit_after_frames: u32,
 }
 
 #[derive(Subcommand)]
@@ -423,13 +432,30 @@ enum BenchCommand {
 }
 
 fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("SUMI_LOG").unwrap_or_else(|_| "warn".into()))
-        .with_writer(std::io::stderr)
-        .init();
     let cli = Cli::parse();
+    // The log file lives in the data folder the user settings name (`<data dir>/logs/sumi.log`).
+    let settings_path = sumi::user_settings::settings_path();
+    let loaded = sumi::user_settings::UserSettings::load_from(&settings_path);
+    let log_file = loaded.settings().log_file();
+    let log_error = sumi::logging::init(&log_file).err();
+    if let Some(e) = &log_error
+        && cli.command.is_some()
+    {
+        tracing::warn!("{e}");
+    }
     let result = match cli.command {
-        None => cli::gui(cli.paths),
+        None => {
+            let _ = cli.demo; // no paths is the demo study
+            cli::gui(
+                cli.paths,
+                cli::GuiArgs {
+                    settings: (loaded, settings_path),
+                    log_file: log_error.is_none().then_some(log_file),
+                    log_error,
+                    screenshot: cli.screenshot.map(|p| (p, cli.quit_after_frames)),
+                },
+            )
+        }
         Some(Command::Import { paths, project, user }) => cli::import(&paths, &project, user),
         Some(Command::Info { paths, json }) => cli::info(&paths, json),
         Some(Command::Bench { what: BenchCommand::Load { dir, json } }) => cli::bench_load(&dir, json),
@@ -517,6 +543,7 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => code,
         Err(e) => {
+            tracing::error!("{e}");
             eprintln!("sumi: {e}");
             ExitCode::FAILURE
         }

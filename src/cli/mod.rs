@@ -31,15 +31,31 @@ pub use labels::{labels_report, labels_review, labels_submit};
 pub use seg::{FromNiftiArgs, seg_from_nifti, seg_to_nifti};
 pub use verify::{VerifyArgs, verify};
 
-pub fn gui(paths: Vec<PathBuf>) -> CliResult {
+/// How the GUI starts: the loaded user settings and their file, the log file, `--screenshot`.
+#[cfg_attr(not(feature = "gui"), allow(dead_code))]
+pub struct GuiArgs {
+    pub settings: (sumi::user_settings::Loaded, PathBuf),
+    pub log_file: Option<PathBuf>,
+    pub log_error: Option<String>,
+    pub screenshot: Option<(PathBuf, u32)>,
+}
+
+pub fn gui(paths: Vec<PathBuf>, args: GuiArgs) -> CliResult {
     #[cfg(feature = "gui")]
     {
-        sumi::ui::run(paths)?;
+        let opts = sumi::ui::RunOptions {
+            settings: Some(args.settings),
+            log_file: args.log_file,
+            screenshot: args.screenshot,
+            bench_exit: false,
+            problems: args.log_error.into_iter().collect(),
+        };
+        sumi::ui::run_opts(paths, opts)?;
         Ok(ExitCode::SUCCESS)
     }
     #[cfg(not(feature = "gui"))]
     {
-        let _ = paths;
+        let _ = (paths, args);
         Err("this sumi was built without the GUI (feature `gui`)".into())
     }
 }

@@ -110,7 +110,23 @@ impl Project {
     }
 }
 
-/// The user recorded in the audit log when none is given: $SUMI_USER, else $USER.
+/// The user recorded in the audit log when none is given: $SUMI_USER, else the user settings' name, else $USER.
 pub fn default_actor() -> String {
-    std::env::var("SUMI_USER").or_else(|_| std::env::var("USER")).unwrap_or_else(|_| "unknown".into())
+    if let Ok(user) = std::env::var("SUMI_USER") {
+        return user;
+    }
+    if let Some(name) = USER_NAME.read().ok().and_then(|n| n.clone()) {
+        return name;
+    }
+    std::env::var("USER").unwrap_or_else(|_| "unknown".into())
+}
+
+static USER_NAME: std::sync::RwLock<Option<String>> = std::sync::RwLock::new(None);
+
+/// The user name from the user settings, recorded in audit logs when `$SUMI_USER` is not set
+/// (empty: `$USER`).
+pub fn set_default_actor(name: &str) {
+    if let Ok(mut n) = USER_NAME.write() {
+        *n = Some(name.trim().to_string()).filter(|n| !n.is_empty());
+    }
 }

@@ -56,6 +56,10 @@ pub struct SumiApp {
     pub last_import: Option<crate::project::ImportSummary>,
     /// The "Open path" window's text, when it is open (works without a desktop file dialog).
     pub open_path_text: Option<String>,
+    /// User settings, the welcome screen and the settings window.
+    pub user: super::welcome::UserPrefs,
+    /// `--screenshot`: save the window once loaded, then close.
+    pub capture: Option<super::capture::Capture>,
 }
 
 impl SumiApp {
@@ -95,12 +99,14 @@ impl SumiApp {
             project: None,
             last_import: None,
             open_path_text: None,
+            user: Default::default(),
+            capture: None,
         }
     }
 
     /// Generates the demo study on first run (into the data dir) and opens it.
     pub fn open_demo(&mut self) {
-        match crate::demo::ensure_demo_study(&super::data_dir()) {
+        match crate::demo::ensure_demo_study(&self.user.settings.effective_data_dir()) {
             Ok(dir) => self.open_paths(vec![dir]),
             Err(e) => self.problems.push(e.to_string()),
         }
@@ -237,6 +243,11 @@ impl SumiApp {
                     self.open_demo();
                 }
                 ui.separator();
+                if ui.button(tr(lang, "menu.settings")).clicked() {
+                    ui.close();
+                    self.open_settings();
+                }
+                ui.separator();
                 if ui.button(tr(lang, "menu.quit")).clicked() {
                     ui.ctx().send_viewport_cmd(egui::ViewportCommand::Close);
                 }
@@ -331,6 +342,11 @@ impl eframe::App for SumiApp {
         if !dropped.is_empty() {
             self.open_paths(dropped);
         }
+        self.capture_step(&ctx);
+        if self.user.welcome {
+            self.welcome_screen(ui);
+            return;
+        }
         let lang = self.lang;
         egui::Panel::top("menu").show(ui, |ui| self.menu(ui));
         egui::Panel::top("toolbar").show(ui, |ui| super::toolbar::toolbar(ui, &mut self.viewer, lang));
@@ -406,6 +422,7 @@ impl eframe::App for SumiApp {
             super::annotate::viewports(ui, self, &viewports);
         });
         self.open_path_window(&ctx);
+        self.settings_window(&ctx);
         if self.export.open {
             self.export.window(&ctx, self.project.as_ref(), lang);
         }

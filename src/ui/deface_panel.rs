@@ -61,6 +61,10 @@ fn start(app: &mut SumiApp, volume: Arc<Volume>, hints: crate::deid::deface::Hea
             let side = colour_image(&render_side(&volume, &p)?);
             Ok(Computed { proposal: p, front, side })
         });
+        match &r {
+            Ok(c) => tracing::info!(head = ?c.proposal.is_head, "job defacing proposal: finished"),
+            Err(e) => tracing::error!("job defacing proposal: {e}"),
+        }
         let _ = tx.send(r.map_err(|e| e.to_string()));
         ctx.request_repaint();
     });

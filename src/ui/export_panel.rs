@@ -160,7 +160,15 @@ impl ExportPanel {
                 };
                 export(&mut db, &out, &opts, &progress, &c).map_err(|e| e.to_string())
             };
-            let _ = tx.send(run());
+            tracing::info!(out = %out.display(), "job export: started");
+            let result = run();
+            match &result {
+                Ok(s) => {
+                    tracing::info!(out = %out.display(), files = s.files, seconds = s.seconds, "job export: finished")
+                }
+                Err(e) => tracing::error!(out = %out.display(), "job export: {e}"),
+            }
+            let _ = tx.send(result);
             ctx.request_repaint();
         });
         self.result = None;

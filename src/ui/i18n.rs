@@ -78,6 +78,54 @@ pub const TABLE: &[(&str, &str, &str)] = &[
     ("spot.sign", "Sign report", "報告書に署名"),
     ("spot.header", "Header of the exported file", "エクスポート後ファイルのヘッダ"),
     ("menu.quit", "Quit", "終了"),
+    ("menu.settings", "Settings…", "設定…"),
+    ("welcome.title", "Welcome to sumi (墨)", "sumi（墨）へようこそ"),
+    (
+        "welcome.intro",
+        "sumi is a desktop workstation for medical images: it opens DICOM series and photos, shows them in a \
+         GPU slice/MPR and 3D viewer, de-identifies headers and burned-in text, supports annotation with \
+         physician sign-off, and exports verified, de-identified data sets. Source files are never modified; \
+         every decision is written to the project's audit log.",
+        "sumi は医用画像のためのデスクトップ・ワークステーションです。DICOM シリーズや写真を開き、GPU による\
+         断面・MPR・3D 表示を行い、ヘッダと焼き込み文字の匿名化、医師の承認付きアノテーション、検証済みの匿名化\
+         データのエクスポートを行います。元ファイルは一切変更せず、すべての判断はプロジェクトの監査ログに記録されます。",
+    ),
+    (
+        "welcome.roles",
+        "What do you do? (your role decides where sumi starts)",
+        "担当する作業（役割に応じて開始画面が変わります）",
+    ),
+    ("welcome.continue", "Continue", "続ける"),
+    ("welcome.language", "Language / 言語", "言語 / Language"),
+    ("role.qa", "QA reviewer", "QA レビュアー"),
+    (
+        "role.qa.start",
+        "Open or import a folder (File → Open folder…), then check every header change in the \
+         De-identification review.",
+        "フォルダを開くか取り込み（ファイル → フォルダを開く…）、匿名化レビューでヘッダの変更をすべて確認します。",
+    ),
+    ("role.annotator", "Annotator", "アノテーター"),
+    (
+        "role.annotator.start",
+        "Open a series, then draw and measure labels in Annotate mode (View → Annotate).",
+        "シリーズを開き、アノテーションモード（表示 → アノテーション）でラベルの描画と計測を行います。",
+    ),
+    ("role.operator", "Operator", "オペレーター"),
+    (
+        "role.operator.start",
+        "Export de-identified data (File → Export…), then sign a spot check of the export.",
+        "匿名化データをエクスポート（ファイル → エクスポート…）し、抜き取り検査に署名します。",
+    ),
+    ("settings.title", "Settings", "設定"),
+    ("settings.language", "Language", "言語"),
+    ("settings.role", "Role", "役割"),
+    ("settings.user_name", "Your name (audit log)", "氏名（監査ログ用）"),
+    ("settings.profile", "Default de-identification profile", "既定の匿名化プロファイル"),
+    ("settings.data_dir", "Data folder", "データフォルダ"),
+    ("settings.file", "Settings file", "設定ファイル"),
+    ("settings.log_file", "Log file", "ログファイル"),
+    ("settings.no_log", "(not written)", "（出力なし）"),
+    ("settings.save", "Save", "保存"),
     ("menu.view", "View", "表示"),
     ("menu.language", "Language", "言語"),
     ("menu.tags", "Tag browser", "タグブラウザ"),

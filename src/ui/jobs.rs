@@ -44,6 +44,8 @@ pub fn start_scan(paths: Vec<PathBuf>, project: Option<PathBuf>, ctx: egui::Cont
     let (tx, rx) = sync_channel(1);
     let p = progress.clone();
     std::thread::spawn(move || {
+        let started = std::time::Instant::now();
+        tracing::info!(paths = ?paths, "job scan: started");
         let report = scan_paths(&paths, &|done, total| {
             p.done.store(done, Ordering::Relaxed);
             p.total.store(total, Ordering::Relaxed);
@@ -57,6 +59,15 @@ pub fn start_scan(paths: Vec<PathBuf>, project: Option<PathBuf>, ctx: egui::Cont
                 .and_then(|mut project| import_scan(&mut project, &report, &default_actor(), &roots))
                 .map_err(|e| e.to_string())
         });
+        tracing::info!(
+            instances = report.instances.len(),
+            unreadable = report.unreadable.len(),
+            seconds = started.elapsed().as_secs_f64(),
+            "job scan: finished"
+        );
+        if let Some(Err(e)) = &import {
+            tracing::error!("job import: {e}");
+        }
         let _ = tx.send(ScanResult { report, import });
         ctx.request_repaint();
     });
@@ -131,11 +142,15 @@ pub fn start_load(series_uid: String, metas: Vec<InstanceMeta>, ctx: egui::Conte
     let (tx, rx): (SyncSender<LoadMsg>, _) = sync_channel(64);
     let p = progress.clone();
     let kept = metas.clone();
+    let series_uid_log = series_uid.clone();
     std::thread::spawn(move || {
+        let started = std::time::Instant::now();
+        tracing::info!(series = %series_uid_log, files = metas.len(), "job load: started");
         let refs: Vec<&InstanceMeta> = metas.iter().collect();
         let plan = match plan_series(&refs) {
             Ok(plan) => plan,
             Err(e) => {
+                tracing::error!(series = %series_uid_log, "job load: {e}");
                 let _ = tx.send(LoadMsg::Failed(e.to_string()));
                 ctx.request_repaint();
                 return;
@@ -153,8 +168,15 @@ pub fn start_load(series_uid: String, metas: Vec<InstanceMeta>, ctx: egui::Conte
             ctx.request_repaint();
         };
         let msg = match load_volume_cancellable(&plan, Some(&sink), &p.cancel) {
-            Ok(v) => LoadMsg::Done(Arc::new(v)),
-            Err(e) => LoadMsg::Failed(e.to_string()),
+            Ok(v) => {
+                let seconds = started.elapsed().as_secs_f64();
+                tracing::info!(series = %series_uid_log, dims = ?plan.geometry.dims, seconds, "job load: finished");
+                LoadMsg::Done(Arc::new(v))
+            }
+            Err(e) => {
+                tracing::error!(series = %series_uid_log, "job load: {e}");
+                LoadMsg::Failed(e.to_string())
+            }
         };
         let _ = tx.send(msg);
         ctx.request_repaint();

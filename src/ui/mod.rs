@@ -4,6 +4,7 @@
 pub mod annotate;
 mod app;
 mod browser;
+mod capture;
 pub mod deface_panel;
 pub mod deid_panel;
 pub mod export_panel;
@@ -19,6 +20,7 @@ mod toolbar;
 mod view3d;
 mod viewer;
 mod viewport;
+pub mod welcome;
 
 pub use app::{Layout, SumiApp};
 pub use i18n::{Lang, tr};
@@ -27,13 +29,38 @@ use std::path::PathBuf;
 
 use eframe::egui;
 
-/// Opens the main window on `paths`, or on the bundled demo study when none are given.
+/// How the GUI starts (from the command line).
+#[derive(Default)]
+pub struct RunOptions {
+    /// The user settings (`UserSettings::load()`); `None`: loaded here.
+    pub settings: Option<(crate::user_settings::Loaded, PathBuf)>,
+    /// The log file in use (shown in the settings window).
+    pub log_file: Option<PathBuf>,
+    /// Save the window as PNG once loaded, after at least this many frames, then close.
+    pub screenshot: Option<(PathBuf, u32)>,
+    /// Print time-to-first-image as JSON and close once loaded (`sumi bench gui`).
+    pub bench_exit: bool,
+    /// Problems found before the window opened (e.g. the log file could not be opened).
+    pub problems: Vec<String>,
+}
+
+/// Opens the main window on `paths`, or on the bundled demo study when none are given; on the
+/// first run (no user settings file) the welcome screen comes first.
 pub fn run(paths: Vec<PathBuf>) -> Result<(), String> {
-    run_with(paths, false)
+    run_opts(paths, RunOptions::default())
 }
 
 /// `bench_exit`: print time-to-first-image as JSON and close once loaded (`sumi bench gui`).
 pub fn run_with(paths: Vec<PathBuf>, bench_exit: bool) -> Result<(), String> {
+    run_opts(paths, RunOptions { bench_exit, ..Default::default() })
+}
+
+pub fn run_opts(paths: Vec<PathBuf>, opts: RunOptions) -> Result<(), String> {
+    let RunOptions { settings, log_file, screenshot, bench_exit, problems } = opts;
+    let (loaded, settings_path) = settings.unwrap_or_else(|| {
+        let path = crate::user_settings::settings_path();
+        (crate::user_settings::UserSettings::load_from(&path), path)
+    });
     let mut options = eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default()
             .with_inner_size([1560.0, 960.0])
@@ -50,25 +77,28 @@ pub fn run_with(paths: Vec<PathBuf>, bench_exit: bool) -> Result<(), String> {
         Box::new(move |cc| {
             let mut app = SumiApp::new(cc);
             app.bench_exit = bench_exit;
-            if paths.is_empty() {
-                app.open_demo();
+            if bench_exit {
+                // Timing runs measure loading, not the first-run screen.
+                app.apply_user_settings(crate::user_settings::Loaded::Found(loaded.settings().clone()), settings_path);
             } else {
-                app.open_paths(paths);
+                app.apply_user_settings(loaded, settings_path);
             }
+            app.user.log_file = log_file;
+            for p in problems {
+                app.problems.push(p);
+            }
+            app.capture = screenshot.map(|(path, frames)| capture::Capture::new(path, frames));
+            app.start(paths);
             Ok(Box::new(app))
         }),
     )
     .map_err(|e| e.to_string())
 }
 
-/// Where sumi keeps its own data (the demo study, logs): the platform data dir, or $SUMI_DATA_DIR.
+/// Where sumi keeps its own data (the demo study, logs) by default: the platform data dir, or
+/// $SUMI_DATA_DIR (the user settings may choose another folder).
 pub fn data_dir() -> PathBuf {
-    if let Ok(dir) = std::env::var("SUMI_DATA_DIR") {
-        return PathBuf::from(dir);
-    }
-    directories::ProjectDirs::from("org", "sumi", "sumi")
-        .map(|d| d.data_dir().to_path_buf())
-        .unwrap_or_else(|| std::env::temp_dir().join("sumi"))
+    crate::user_settings::default_data_dir()
 }
 
 /// The independent verification's findings for the files of an export, one line each, for the

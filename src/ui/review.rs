@@ -85,9 +85,14 @@ pub fn start_detection(app: &mut SumiApp) {
     std::thread::spawn(move || {
         // OCR when this build has it and tesseract answers; otherwise detection alone.
         let options = ProposeOptions { ocr: ocr_ready().is_ok() };
+        tracing::info!(project = %file.display(), instances = metas.len(), "job text detection: started");
         let r = Project::open(&file)
             .and_then(|mut p| propose_for_project(&mut p, &metas, options))
             .map_err(|e| e.to_string());
+        match &r {
+            Ok(_) => tracing::info!(project = %file.display(), "job text detection: finished"),
+            Err(e) => tracing::error!(project = %file.display(), "job text detection: {e}"),
+        }
         let _ = tx.send(r);
         ctx.request_repaint();
     });
