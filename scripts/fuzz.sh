@@ -7,6 +7,7 @@
 # minimised); it is seeded from the sample-data cache the first time. Crashes land in
 # fuzz/artifacts/<target>/; a minimised crasher becomes a file under tests/data/fuzz-regressions/
 # that tests/fuzz_regressions.rs replays. Prints one line per target with the executions done.
+# SUMI_FUZZ_TOGETHER=1 runs all targets at once; SUMI_FUZZ_NICE sets their niceness (default 10).
 set -euo pipefail
 
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -51,8 +52,10 @@ run() {
     seed "$t"
     mkdir -p "$REPO/fuzz/artifacts/$t"
     local log; log="$(mktemp)"
-    (cd "$REPO/fuzz" && nice -n 10 cargo +nightly fuzz run -O "$t" -- \
-        -max_total_time="$SECONDS_PER" -rss_limit_mb=2048 -timeout=20 -jobs="$JOBS" -workers="$JOBS" \
+    # One job runs in this process (its statistics go to $log); more fork workers writing fuzz-N.log.
+    local parallel=(); [[ "$JOBS" -gt 1 ]] && parallel=(-jobs="$JOBS" -workers="$JOBS")
+    (cd "$REPO/fuzz" && nice -n "${SUMI_FUZZ_NICE:-10}" cargo +nightly fuzz run -O "$t" -- \
+        -max_total_time="$SECONDS_PER" -rss_limit_mb=2048 -timeout=20 "${parallel[@]}" \
         -print_final_stats=1 -artifact_prefix="$REPO/fuzz/artifacts/$t/") >"$log" 2>&1 || true
     local logs=("$log"); shopt -s nullglob; logs+=("$REPO"/fuzz/fuzz-*.log); shopt -u nullglob
     local execs; execs="$( (grep -h 'stat::number_of_executed_units' "${logs[@]}" || true) | awk '{s+=$2} END {print s+0}')"
@@ -62,7 +65,11 @@ run() {
     rm -f "${logs[@]}"
 }
 
-if [[ "$WHICH" == all ]]; then
+if [[ "$WHICH" == all && "${SUMI_FUZZ_TOGETHER:-0}" == 1 ]]; then
+    # All targets at once, one process each (each with its own log), for a long unattended run.
+    for t in "${TARGETS[@]}"; do run "$t" & done
+    wait
+elif [[ "$WHICH" == all ]]; then
     for t in "${TARGETS[@]}"; do run "$t"; done
 else
     run "$WHICH"

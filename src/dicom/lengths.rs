@@ -333,6 +333,28 @@ pub fn check_declared_lengths(path: &Path, header_only: bool) -> Result<DataSetL
     }
 }
 
+/// For the openers' fallbacks on files the parser already refused (`bytes`: a Part 10 file from
+/// its preamble, perhaps cut short): true only when the whole data set, read in the declared
+/// encoding or as Implicit VR Little Endian when `implicit`, is understood and every length fits.
+/// Unlike [`check_declared_lengths`], a structure the walk does not understand fails: such a file
+/// is already known to be broken, and the parser would allocate whatever lengths it then meets.
+pub(super) fn fits_strictly(bytes: &[u8], implicit: bool) -> bool {
+    let mut w = Walker { r: std::io::Cursor::new(bytes), pos: 0, len: bytes.len() as u64 };
+    if bytes.get(128..132) != Some(b"DICM") || w.r.seek(SeekFrom::Start(132)).is_err() {
+        return false;
+    }
+    w.pos = 132;
+    let Some((ts, _)) = read_meta(&mut w) else { return false };
+    let enc = match ts.as_str() {
+        _ if implicit => Enc { explicit: false, big: false },
+        IMPLICIT_LE => Enc { explicit: false, big: false },
+        EXPLICIT_BE => Enc { explicit: true, big: true },
+        DEFLATED => return false,
+        _ => Enc { explicit: true, big: false },
+    };
+    matches!(w.walk(enc, None, 0), Step::Ok)
+}
+
 /// How the data set is actually encoded, as far as the walk could tell.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DataSetLayout {

@@ -27,8 +27,14 @@ pub fn open_dicom(path: &Path, header_only: bool) -> Result<DicomFile, DicomErro
         return Err(not_dicom(path, "empty file"));
     }
     if super::lengths::check_declared_lengths(path, header_only)? == super::lengths::DataSetLayout::ImplicitDespiteMeta
-        && let Some(obj) = open_implicit_despite_meta(path)
     {
+        let Some(obj) = open_implicit_despite_meta(path) else {
+            // Its first element has no VR, so an explicit read would take value bytes for lengths.
+            return Err(DicomError::Malformed {
+                path: path.into(),
+                reason: "the transfer syntax is explicit VR but the data set is not, and it does not read as implicit VR either".into(),
+            });
+        };
         tracing::warn!("{}: data set is implicit VR although the transfer syntax is explicit", path.display());
         return Ok(DicomFile { path: path.into(), obj, had_file_meta: true });
     }
@@ -104,6 +110,7 @@ fn open_up_to_pixel_end(path: &Path) -> Option<DefaultDicomObject> {
             Some(off + header + len as usize).filter(|&e| e <= bytes.len())
         };
         if let Some(end) = end
+            && super::lengths::fits_strictly(&bytes[..end], false)
             && let Ok(obj) = OpenFileOptions::new()
                 .read_preamble(dicom_object::file::ReadPreamble::Never)
                 .from_reader(&bytes[128..end])
@@ -139,6 +146,9 @@ fn open_implicit_despite_meta(path: &Path) -> Option<DefaultDicomObject> {
     let ts = meta.transfer_syntax();
     if matches!(ts, uids::IMPLICIT_VR_LITTLE_ENDIAN | "1.2.840.10008.1.2.2" | uids::DEFLATED_EXPLICIT_VR_LITTLE_ENDIAN)
     {
+        return None;
+    }
+    if !super::lengths::fits_strictly(&bytes, true) {
         return None;
     }
     let implicit = TransferSyntaxRegistry.get(uids::IMPLICIT_VR_LITTLE_ENDIAN)?;
