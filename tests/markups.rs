@@ -185,3 +185,63 @@ fn measurements_on_an_oblique_anisotropic_tilted_grid_match_hand_computed_values
     close(size[1], 18.0, "height");
     close(size[2], 10.0, "depth along the tilted slice axis");
 }
+
+#[test]
+fn the_cli_lists_markups_with_measurements_and_label_statistics_as_json_and_csv() {
+    use std::process::Command;
+    use sumi::dicom::{InstanceMeta, scan_paths};
+    use sumi::project::import_scan;
+    let dir = tempfile::tempdir().unwrap();
+    let demo = sumi::demo::ensure_demo_study(dir.path()).unwrap();
+    let scan = scan_paths(&[demo], &|_, _| {});
+    let file = dir.path().join("c.sumi");
+    let mut p = Project::open(&file).unwrap();
+    import_scan(&mut p, &scan, "importer", &[]).unwrap();
+    let ct: Vec<&InstanceMeta> = scan.instances.iter().filter(|m| m.modality.as_deref() == Some("CT")).collect();
+    let uid = ct[0].series_uid.clone();
+    let volume = sumi::volume::load_volume(&sumi::volume::plan_series(&ct).unwrap(), None).unwrap();
+    let s = volume.geometry.spacing();
+    // A 2D box over voxels 100..=139 × 110..=129 of slice 90, and a line 30 columns long.
+    let bx = Markup {
+        series_uid: uid.clone(),
+        note: "brain \"ROI\"".into(),
+        ..markup(MarkupKind::Box { min: [99.5, 109.5, 90.0], max: [139.5, 129.5, 90.0] })
+    };
+    let (bx, _) = p.add_markup(&bx, "dr-a").unwrap();
+    let line =
+        Markup { series_uid: uid.clone(), ..markup(MarkupKind::Line { a: [10.0, 20.0, 5.0], b: [40.0, 20.0, 5.0] }) };
+    p.add_markup(&line, "dr-a").unwrap();
+    drop(p);
+    let (mut sum, mut n) = (0.0, 0u64);
+    for j in 110..130 {
+        for i in 100..140 {
+            sum += volume.at(i, j, 90);
+            n += 1;
+        }
+    }
+
+    let run = |fmt: &str| {
+        let out = Command::new(env!("CARGO_BIN_EXE_sumi"))
+            .args(["labels", "measurements", "--project", file.to_str().unwrap(), "--series", &uid, fmt])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let json: serde_json::Value = serde_json::from_str(&run("--json")).unwrap();
+    let markups = &json["series"][0]["markups"];
+    assert_eq!(markups.as_array().unwrap().len(), 2);
+    assert_eq!(markups[0]["markup"]["id"], bx.id);
+    let m = &markups[0]["measurement"];
+    let area = m["area_mm2"].as_f64().unwrap();
+    assert!((area - 40.0 * s[0] * 20.0 * s[1]).abs() < 1e-6, "{area} mm²");
+    assert_eq!(m["stats"]["voxels"], n);
+    assert!((m["stats"]["mean"].as_f64().unwrap() - sum / n as f64).abs() < 1e-6);
+    let length = markups[1]["measurement"]["length_mm"].as_f64().unwrap();
+    assert!((length - 30.0 * s[0]).abs() < 1e-9, "{length} mm");
+    let csv = run("--csv");
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines.len(), 3, "{csv}");
+    assert!(lines[1].contains(",markup,") && lines[1].contains("\"brain \"\"ROI\"\"\""), "{}", lines[1]);
+    assert!(lines[2].contains(&format!("{:.4}", 30.0 * s[0])), "{}", lines[2]);
+}
