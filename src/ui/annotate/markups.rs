@@ -1,9 +1,9 @@
 //! Measurement markups in annotate mode: the Point, Line, Angle and Box tools on the slice
 //! viewports (a click places a point; a drag draws a line or a box; an angle is a drag along its
 //! first arm, from its end to the vertex, then a click for the second arm's end; dragging a
-//! handle of a shown markup moves it), every markup drawn in each viewport whose slice it lies in
-//! (within half a voxel) with its measurement, and the panel's Measurements list (select, note,
-//! box depth, delete). Each add, move, change or delete is one step of the layer's undo history.
+//! handle of a shown markup moves it) and every markup drawn in each viewport whose slice it lies
+//! in (within half a voxel) with its measurement; the panel's list is in `markup_list.rs`. Each
+//! add, move, change or delete is one step of the layer's undo history.
 
 use eframe::egui::{self, Align2, Color32, FontId, Key, PointerButton, Pos2, Rect, Stroke};
 use nalgebra::Vector3;
@@ -47,7 +47,11 @@ pub fn is_markup_tool(tool: Tool) -> bool {
 /// Loads the series' markups when the open series changed.
 pub(super) fn sync(app: &mut SumiApp) {
     let uid = app.viewer.loaded.as_ref().map(|l| l.series_uid.clone());
+    let tool = app.annotate.tool;
     let s = &mut app.annotate.markups;
+    if !is_markup_tool(tool) {
+        s.draft = None;
+    }
     if s.series_uid == uid {
         if s.dirty {
             remeasure(app);
@@ -76,13 +80,16 @@ fn remeasure(app: &mut SumiApp) {
 
 /// Puts a markup's stored state into the list (`None`: removes it), as undo and redo do.
 pub(super) fn set_state(app: &mut SumiApp, id: i64, state: Option<&Markup>) {
+    let volume = app.viewer.loaded.as_ref().and_then(|l| l.volume.clone());
     let s = &mut app.annotate.markups;
     s.list.retain(|(m, _)| m.id != id);
     if let Some(m) = state.filter(|m| Some(&m.series_uid) == s.series_uid.as_ref()) {
-        s.list.push((m.clone(), Measurement::default()));
+        // Only the changed markup is measured again (a big 3D box takes a while).
+        let r = volume.as_ref().map(|v| measure(&v.geometry, &m.kind, Some(v)));
+        s.dirty |= r.is_none();
+        s.list.push((m.clone(), r.unwrap_or_default()));
         s.list.sort_by_key(|(m, _)| (m.id < 0, m.id.abs()));
     }
-    s.dirty = true;
 }
 
 /// Records a markup change: stored in the project (one transaction, audited) and pushed as an
@@ -137,7 +144,7 @@ fn find(app: &SumiApp, id: i64) -> Option<Markup> {
     app.annotate.markups.list.iter().find(|(m, _)| m.id == id).map(|(m, _)| m.clone())
 }
 
-fn update(app: &mut SumiApp, m: Markup) {
+pub(super) fn update(app: &mut SumiApp, m: Markup) {
     if let Some(before) = find(app, m.id).filter(|b| *b != m) {
         record(app, Some(before), Some(m));
     }
@@ -256,7 +263,7 @@ pub fn caption(kind: &MarkupKind, r: &Measurement, lang: Lang, unit: &str) -> St
     }
 }
 
-fn unit(app: &SumiApp) -> &'static str {
+pub(super) fn unit(app: &SumiApp) -> &'static str {
     match app.viewer.loaded.as_ref().and_then(|l| l.volume.as_ref()).map(|v| v.display.modality.as_str()) {
         Some("CT") => "HU",
         _ => "",
@@ -487,74 +494,61 @@ fn paint(painter: &egui::Painter, view: &View, kind: &MarkupKind, text: &str, co
     painter.galley(r.min + egui::vec2(2.0, 2.0), galley, colour);
 }
 
-/// The panel's Measurements section.
-pub(super) fn section(ui: &mut egui::Ui, app: &mut SumiApp) {
-    let lang = app.lang;
-    let unit = unit(app);
-    ui.label(tr(lang, "annot.measurements"));
-    if app.annotate.markups.list.is_empty() {
-        ui.weak(tr(lang, "annot.no_markups"));
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::volume::{Geometry, Plane, SliceView};
+
+    fn view(plane: Plane, g: &Geometry, focus_index: [f64; 3]) -> View {
+        let mut v = SliceView::new(plane);
+        v.zoom = v.fit_zoom(g, [100.0, 100.0]);
+        let rect = Rect::from_min_size(egui::pos2(0.0, 0.0), egui::vec2(100.0, 100.0));
+        let focus = g.index_to_patient(Vector3::from(focus_index));
+        let m = Mapper { g: g.clone(), view: v, focus, rect };
+        let flat = m.flat_axis();
+        let slice = m.g.patient_to_index(m.focus).unwrap()[flat];
+        View { m, flat, slice }
     }
-    let mut delete_id = None;
-    let mut changed = None;
-    for (m, r) in app.annotate.markups.list.clone() {
-        let kind = match m.kind {
-            MarkupKind::Box { .. } => tr(lang, "annot.box"),
-            MarkupKind::Point { .. } => tr(lang, "annot.point"),
-            MarkupKind::Line { .. } => tr(lang, "annot.line"),
-            MarkupKind::Angle { .. } => tr(lang, "annot.angle"),
-        };
-        let selected = app.annotate.markups.selected == Some(m.id);
-        ui.horizontal(|ui| {
-            let text = format!("{kind} {}", caption(&m.kind, &r, lang, unit));
-            if ui.selectable_label(selected, text).clicked() {
-                app.annotate.markups.selected = Some(m.id);
-                // Show it: the crosshair moves to its first point.
-                if let Some(g) = app.viewer.loaded.as_ref().map(|l| &l.plan.geometry) {
-                    app.viewer.focus = g.index_to_patient(Vector3::from(m.kind.points()[0]));
-                }
-            }
-            if ui.small_button(tr(lang, "annot.delete")).on_hover_text(tr(lang, "annot.delete_markup")).clicked() {
-                delete_id = Some(m.id);
-            }
-        });
-        if !selected {
-            continue;
-        }
-        ui.horizontal(|ui| {
-            ui.label(tr(lang, "annot.note"));
-            if let Some(note) = super::panel::draft_field(ui, ("note", m.id), &m.note, 180.0, tr(lang, "annot.note"))
-                && note.trim() != m.note
-            {
-                changed = Some(Markup { note: note.trim().to_string(), ..m.clone() });
-            }
-        });
-        if let MarkupKind::Box { min, max } = &m.kind {
-            // Depth along the slices: 0 is a 2D box on its slice.
-            let (lo, hi) = (min[2].min(max[2]), min[2].max(max[2]));
-            let centre = ((lo + hi) / 2.0).round();
-            let half = if hi - lo < 1e-6 { 0 } else { ((hi - lo - 1.0) / 2.0).round().max(0.0) as i64 };
-            ui.horizontal(|ui| {
-                ui.label(format!("{} ±{half}", tr(lang, "annot.box_depth")));
-                let minus = ui.add_enabled(half > 0, egui::Button::new("-").small()).clicked();
-                let plus = ui.small_button("+").clicked();
-                if minus || plus {
-                    let half = if plus { half + 1 } else { half - 1 };
-                    let (mut a, mut b) = (*min, *max);
-                    if half == 0 {
-                        (a[2], b[2]) = (centre, centre);
-                    } else {
-                        (a[2], b[2]) = (centre - half as f64 - 0.5, centre + half as f64 + 0.5);
-                    }
-                    changed = Some(Markup { kind: MarkupKind::Box { min: a, max: b }, ..m.clone() });
-                }
-            });
-        }
+
+    #[test]
+    fn markups_show_only_in_slices_within_half_a_voxel_and_a_box_as_its_section() {
+        let g = Geometry::axis_aligned([40, 40, 40], [1.0, 1.0, 2.0]);
+        let line = MarkupKind::Line { a: [5.0, 5.0, 10.0], b: [20.0, 8.0, 10.0] };
+        assert!(view(Plane::Axial, &g, [20.0, 20.0, 10.0]).outline(&line).is_some());
+        assert!(view(Plane::Axial, &g, [20.0, 20.0, 10.4]).outline(&line).is_some(), "within half a voxel");
+        assert!(view(Plane::Axial, &g, [20.0, 20.0, 11.0]).outline(&line).is_none(), "the next slice");
+        assert!(view(Plane::Coronal, &g, [20.0, 20.0, 10.0]).outline(&line).is_none(), "not along y = 20");
+        // A 3D box seen in a coronal slice: the rectangle of its i and k extent at that y.
+        let bx = MarkupKind::Box { min: [2.5, 3.5, 4.5], max: [8.5, 9.5, 7.5] };
+        let cor = view(Plane::Coronal, &g, [20.0, 6.0, 20.0]);
+        let section = cor.outline(&bx).unwrap();
+        assert_eq!(section.len(), 4);
+        assert!(section.iter().all(|p| p[1] == 6.0), "{section:?}");
+        assert_eq!((section[0][0], section[0][2], section[2][0], section[2][2]), (2.5, 4.5, 8.5, 7.5));
+        assert!(view(Plane::Coronal, &g, [20.0, 12.0, 20.0]).outline(&bx).is_none());
+        // Screen positions invert the viewport's mapping.
+        let ax = view(Plane::Axial, &g, [20.0, 20.0, 10.0]);
+        let p = ax.screen([12.0, 30.0, 10.0]);
+        let back = ax.index(p).unwrap();
+        assert!((back[0] - 12.0).abs() < 1e-3 && (back[1] - 30.0).abs() < 1e-3 && back[2] == 10.0, "{back:?}");
     }
-    if let Some(m) = changed {
-        update(app, m);
+
+    #[test]
+    fn moving_a_box_corner_keeps_its_depth_along_the_view_normal() {
+        let mut bx = MarkupKind::Box { min: [2.0, 3.0, 4.5], max: [8.0, 9.0, 7.5] };
+        move_point(&mut bx, 1, [10.0, 12.0, 5.0], 2);
+        assert_eq!(bx, MarkupKind::Box { min: [2.0, 3.0, 4.5], max: [10.0, 12.0, 7.5] });
+        let mut line = MarkupKind::Line { a: [0.0; 3], b: [1.0; 3] };
+        move_point(&mut line, 0, [3.0, 4.0, 5.0], 2);
+        assert_eq!(line, MarkupKind::Line { a: [3.0, 4.0, 5.0], b: [1.0; 3] });
     }
-    if let Some(id) = delete_id {
-        delete(app, id);
+
+    #[test]
+    fn captions_read_as_in_the_viewport() {
+        let g = Geometry::axis_aligned([40, 40, 40], [0.5, 0.5, 2.0]);
+        let line = MarkupKind::Line { a: [0.0; 3], b: [24.6, 0.0, 0.0] };
+        assert_eq!(caption(&line, &measure(&g, &line, None), Lang::En, "HU"), "12.3 mm");
+        let bx = MarkupKind::Box { min: [0.0, 0.0, 3.0], max: [40.0, 30.0, 3.0] };
+        assert_eq!(caption(&bx, &measure(&g, &bx, None), Lang::En, "HU"), "20.0 × 15.0 mm, 3.0 cm²");
     }
 }

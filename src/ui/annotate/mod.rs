@@ -4,6 +4,7 @@
 //! back when the project and series are opened again. Blind mode hides the patient's identity.
 
 mod layer;
+mod markup_list;
 pub mod markups;
 mod overlay;
 mod paint;

@@ -76,7 +76,7 @@ pub(super) fn panel(ui: &mut egui::Ui, app: &mut SumiApp) {
         ui.separator();
         label_section(ui, app);
         ui.separator();
-        super::markups::section(ui, app);
+        super::markup_list::section(ui, app);
     });
 }
 

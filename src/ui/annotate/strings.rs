@@ -107,6 +107,7 @@ pub const TABLE: &[(&str, &str, &str)] = &[
         "まだありません：点・距離・角度・矩形で描画。ハンドルをドラッグで移動",
     ),
     ("annot.note", "Note", "メモ"),
+    ("annot.no_label", "(none)", "（なし）"),
     ("annot.delete", "Delete", "削除"),
     ("annot.box_depth", "Depth (slices)", "奥行き（スライス）"),
     ("annot.delete_markup", "Delete (Del); undo brings it back", "削除（Del）。元に戻せます"),
