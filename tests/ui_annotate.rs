@@ -247,7 +247,7 @@ fn index_under(app: &SumiApp, vp: usize, p: egui::Pos2) -> [f64; 3] {
 }
 
 #[test]
-fn a_dragged_line_lists_the_length_of_its_voxel_points_and_undo_removes_it() {
+fn a_dragged_line_lists_the_length_of_its_voxel_points_moves_by_its_handle_and_undo_takes_steps_back() {
     use sumi::annotate::MarkupKind;
     use sumi::annotate::measure::length_mm;
     use sumi::ui::annotate::Tool;
@@ -329,6 +329,26 @@ fn a_dragged_line_lists_the_length_of_its_voxel_points_and_undo_removes_it() {
     harness.run_steps(2);
     assert_eq!(harness.state().annotate.markups.list.len(), 1);
     assert!(harness.query_all_by_label_contains(&text).next().is_some(), "the line is back: {text}");
+
+    // Dragging the line's end handle moves it: one more stored change, undone by one Ctrl+Z.
+    let moved_to = to + egui::vec2(30.0, 0.0);
+    drag(&mut harness, to, moved_to, 4);
+    let app = harness.state();
+    let b2 = index_under(app, 0, moved_to);
+    let g = &app.viewer.loaded.as_ref().unwrap().plan.geometry;
+    let stored = Project::open(&project).unwrap().markups(&uid).unwrap();
+    assert_eq!(stored.len(), 1, "moved, not added: {stored:?}");
+    let MarkupKind::Line { a: sa, b: sb } = stored[0].kind.clone() else { panic!("{stored:?}") };
+    assert!(sa == la && (0..3).all(|i| (sb[i] - b2[i]).abs() < 1e-6), "{sa:?} {sb:?} vs {b2:?}");
+    let moved = format!("{:.1} mm", length_mm(g, a, b2));
+    assert!(harness.query_all_by_label_contains(&moved).next().is_some(), "the list shows {moved}");
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Z);
+    harness.run_steps(2);
+    let MarkupKind::Line { b: back, .. } = Project::open(&project).unwrap().markups(&uid).unwrap()[0].kind.clone()
+    else {
+        panic!("a line")
+    };
+    assert_eq!(back, lb, "undo puts the end back");
 }
 
 #[test]
