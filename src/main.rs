@@ -305,6 +305,18 @@ enum LabelsCommand {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Markups (points, lines, angles, boxes) with their measurements and per-layer label
+    /// statistics, of one series or of every annotated series, as JSON or CSV on stdout.
+    Measurements {
+        #[arg(long)]
+        project: PathBuf,
+        #[arg(long)]
+        series: Option<String>,
+        #[arg(long, conflicts_with = "csv")]
+        json: bool,
+        #[arg(long)]
+        csv: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -499,6 +511,9 @@ fn main() -> ExitCode {
         }
         Some(Command::Labels { what: LabelsCommand::Report { project, layer, out } }) => {
             cli::labels_report(&project, layer, &out)
+        }
+        Some(Command::Labels { what: LabelsCommand::Measurements { project, series, json: _, csv } }) => {
+            cli::labels_measurements(&project, series.as_deref(), csv)
         }
         Some(Command::Settings { project, key, value, user }) => {
             cli::settings(&project, key.as_deref(), value.as_deref(), user)

@@ -62,7 +62,7 @@ fn import_counts_patients_studies_series_and_instances() {
     assert_eq!((summary.patients, summary.studies, summary.series), (f.patients, f.studies, f.series));
     assert_eq!(counts(&project), [f.patients, f.studies, f.series, f.instances, 3].map(|n| n as i64));
     assert_eq!(project.integrity_check().unwrap(), "ok");
-    assert_eq!(project.schema_version().unwrap(), 7);
+    assert_eq!(project.schema_version().unwrap(), 8);
 }
 
 #[test]
@@ -87,7 +87,7 @@ fn reopening_the_project_keeps_rows_and_schema_version() {
     let before = counts(&project);
     drop(project);
     let mut project = Project::open(&s.db).unwrap();
-    assert_eq!(project.schema_version().unwrap(), 7);
+    assert_eq!(project.schema_version().unwrap(), 8);
     assert_eq!(counts(&project), before);
     assert_eq!(import(&mut project, &s.source, "bob").new_instances, 0);
 }

@@ -235,3 +235,155 @@ fn painted_labels_show_over_all_three_planes_in_the_2x2_layout() {
         );
     }
 }
+
+/// The voxel index the viewport shows under a screen point (on its slice), as the tools map it.
+fn index_under(app: &SumiApp, vp: usize, p: egui::Pos2) -> [f64; 3] {
+    let (_, r) = app.viewer.viewport_rects.iter().copied().find(|(v, _)| *v == vp).unwrap();
+    let g = &app.viewer.loaded.as_ref().unwrap().plan.geometry;
+    let uv = [f64::from((p.x - r.min.x) / r.width()), f64::from((p.y - r.min.y) / r.height())];
+    let size = [f64::from(r.width()), f64::from(r.height())];
+    let v = g.patient_to_index(app.viewer.views[vp].patient_at(g, app.viewer.focus, size, uv)).unwrap();
+    [v.x, v.y, v.z.round()]
+}
+
+#[test]
+fn a_dragged_line_lists_the_length_of_its_voxel_points_moves_by_its_handle_and_undo_takes_steps_back() {
+    use sumi::annotate::MarkupKind;
+    use sumi::annotate::measure::length_mm;
+    use sumi::ui::annotate::Tool;
+    let data = tempfile::tempdir().unwrap();
+    let demo = sumi::demo::ensure_demo_study(data.path()).unwrap();
+    let project = data.path().join("measure.sumi");
+    let mut harness = open(&project, Some(&demo));
+    harness.get_by_label("2×2").click();
+    harness.run_steps(3);
+    harness.get_by_label("Line").click();
+    harness.run_steps(2);
+    assert_eq!(harness.state().annotate.tool, Tool::Line);
+    let (_, axial) = harness.state().viewer.viewport_rects[0];
+    let c = axial.center();
+    let (from, to) = (c + egui::vec2(-70.0, 30.0), c + egui::vec2(20.0, 75.0));
+    drag(&mut harness, from, to, 8);
+    let app = harness.state();
+    let (a, b) = (index_under(app, 0, from), index_under(app, 0, to));
+    let g = &app.viewer.loaded.as_ref().unwrap().plan.geometry;
+    let expected = length_mm(g, a, b);
+    let list = &app.annotate.markups.list;
+    assert_eq!(list.len(), 1, "one markup");
+    let MarkupKind::Line { a: la, b: lb } = list[0].0.kind.clone() else { panic!("a line: {:?}", list[0].0) };
+    for i in 0..3 {
+        assert!((la[i] - a[i]).abs() < 1e-6 && (lb[i] - b[i]).abs() < 1e-6, "{la:?} {lb:?} vs {a:?} {b:?}");
+    }
+    let text = format!("{expected:.1} mm");
+    eprintln!("line {a:?} → {b:?}: {text}");
+    assert!(expected > 20.0, "{text}");
+    assert!(harness.query_all_by_label_contains(&text).next().is_some(), "the list shows {text}");
+    let uid = app.viewer.loaded.as_ref().unwrap().series_uid.clone();
+    assert_eq!(Project::open(&project).unwrap().markups(&uid).unwrap().len(), 1, "stored");
+
+    // An angle (drag the first arm to the vertex, click the second arm's end) and a box.
+    harness.get_by_label("Angle").click();
+    harness.run_steps(2);
+    let vertex = c + egui::vec2(-60.0, -60.0);
+    drag(&mut harness, vertex + egui::vec2(70.0, 0.0), vertex, 6);
+    let end = vertex + egui::vec2(40.0, -40.0);
+    harness.hover_at(end);
+    harness.run_steps(1);
+    for pressed in [true, false] {
+        let e = egui::Event::PointerButton {
+            pos: end,
+            button: egui::PointerButton::Primary,
+            pressed,
+            modifiers: egui::Modifiers::NONE,
+        };
+        harness.event(e);
+        harness.step();
+    }
+    harness.run_steps(3);
+    let angle = harness.state().annotate.markups.list.last().unwrap().1.angle_deg;
+    assert!(angle.is_some_and(|d| (d - 45.0).abs() < 5.0), "about 45° on near-square pixels: {angle:?}");
+    harness.get_by_label("Box").click();
+    harness.run_steps(2);
+    drag(&mut harness, c + egui::vec2(30.0, -15.0), c + egui::vec2(80.0, 25.0), 6);
+    let app = harness.state();
+    assert_eq!(app.annotate.markups.list.len(), 3);
+    let (m, r) = app.annotate.markups.list.last().unwrap();
+    let caption = sumi::ui::annotate::markups::caption(&m.kind, r, app.lang, "HU");
+    eprintln!("box: {caption}");
+    assert!(caption.contains("cm²") && caption.contains("mean") && caption.ends_with("HU"), "{caption}");
+    assert!(r.stats.is_some_and(|s| s.voxels > 100));
+    harness.hover_at(c + egui::vec2(200.0, 200.0));
+    harness.run_steps(3);
+    let img = harness.render().expect("render");
+    let _ = std::fs::create_dir_all("target/screens");
+    img.save("target/screens/annotate-measure.png").unwrap();
+
+    // Three undos take back the box, the angle and the line, in the store too; redo brings one back.
+    for _ in 0..3 {
+        harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Z);
+        harness.run_steps(2);
+    }
+    assert!(harness.state().annotate.markups.list.is_empty(), "undone");
+    assert!(Project::open(&project).unwrap().markups(&uid).unwrap().is_empty(), "undone in the project");
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Y);
+    harness.run_steps(2);
+    assert_eq!(harness.state().annotate.markups.list.len(), 1);
+    assert!(harness.query_all_by_label_contains(&text).next().is_some(), "the line is back: {text}");
+
+    // Dragging the line's end handle moves it: one more stored change, undone by one Ctrl+Z.
+    let moved_to = to + egui::vec2(30.0, 0.0);
+    drag(&mut harness, to, moved_to, 4);
+    let app = harness.state();
+    let b2 = index_under(app, 0, moved_to);
+    let g = &app.viewer.loaded.as_ref().unwrap().plan.geometry;
+    let stored = Project::open(&project).unwrap().markups(&uid).unwrap();
+    assert_eq!(stored.len(), 1, "moved, not added: {stored:?}");
+    let MarkupKind::Line { a: sa, b: sb } = stored[0].kind.clone() else { panic!("{stored:?}") };
+    assert!(sa == la && (0..3).all(|i| (sb[i] - b2[i]).abs() < 1e-6), "{sa:?} {sb:?} vs {b2:?}");
+    let moved = format!("{:.1} mm", length_mm(g, a, b2));
+    assert!(harness.query_all_by_label_contains(&moved).next().is_some(), "the list shows {moved}");
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Z);
+    harness.run_steps(2);
+    let MarkupKind::Line { b: back, .. } = Project::open(&project).unwrap().markups(&uid).unwrap()[0].kind.clone()
+    else {
+        panic!("a line")
+    };
+    assert_eq!(back, lb, "undo puts the end back");
+}
+
+#[test]
+fn undo_takes_back_a_label_rename_and_the_undone_rename_survives_a_new_session() {
+    let data = tempfile::tempdir().unwrap();
+    let demo = sumi::demo::ensure_demo_study(data.path()).unwrap();
+    let project = data.path().join("rename.sumi");
+    let mut harness = open(&project, Some(&demo));
+    harness.get_by_label("Add label").click();
+    harness.run_steps(2);
+    assert_eq!(harness.state().annotate.labels[0].name, "Label 1");
+    harness.get_by_label("Name").click();
+    harness.run_steps(1);
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    harness.get_by_label("Name").type_text("Liver");
+    harness.run_steps(1);
+    harness.key_press(egui::Key::Enter);
+    harness.run_steps(3);
+    assert_eq!(harness.state().annotate.labels[0].name, "Liver", "renamed");
+    assert_eq!(Project::open(&project).unwrap().labels().unwrap()[0].name, "Liver");
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Z);
+    harness.run_steps(3);
+    assert_eq!(harness.state().annotate.labels.len(), 1, "the first undo takes back the rename, not the add");
+    assert_eq!(harness.state().annotate.labels[0].name, "Label 1");
+    assert_eq!(Project::open(&project).unwrap().labels().unwrap()[0].name, "Label 1", "undone in the project");
+    drop(harness);
+
+    let mut harness = open(&project, None);
+    assert_eq!(harness.state().annotate.labels[0].name, "Label 1", "still undone");
+    assert!(harness.state().annotate.layer.as_ref().unwrap().history.can_redo(), "the rename is the redo step");
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Y);
+    harness.run_steps(3);
+    assert_eq!(harness.state().annotate.labels[0].name, "Liver", "redone");
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Z);
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Z);
+    harness.run_steps(3);
+    assert!(harness.state().annotate.labels.is_empty(), "the add is undone too");
+}

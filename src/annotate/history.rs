@@ -1,52 +1,106 @@
-//! Undo and redo of a layer's edits. Each step is a [`Delta`] with the id its edit has in the
-//! project database, so that undoing is recorded there too and survives a restart.
+//! Undo and redo of an annotator's work on a series, as one history: voxel edits (one stroke,
+//! fill or operation = one [`Delta`]), label-table edits (add, rename, colour, visibility, lock,
+//! delete: the row before and after) and markup edits (add, move or change, delete: the markup
+//! before and after). Each step keeps the id it has in the project database (voxel edits in
+//! `annotation_edits`, the others in `annotation_undo`), so undoing is recorded there too and
+//! the history survives a restart.
+//!
+//! Review decisions (submit, approve, request changes) are not steps: once recorded a decision is
+//! immutable, and a later decision supersedes it (see `project::annotation_review`).
 
 use super::edit::Delta;
+use super::label_table::Label;
 use super::labelmap::LabelMap;
+use super::markup::Markup;
 use super::rle::RleError;
+
+/// One undoable step. `before: None` means the thing was created by the step, `after: None`
+/// that it was deleted.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Step {
+    Voxels(Delta),
+    Label { before: Option<Label>, after: Option<Label> },
+    Markup { before: Option<Markup>, after: Option<Markup> },
+}
+
+impl From<Delta> for Step {
+    fn from(d: Delta) -> Step {
+        Step::Voxels(d)
+    }
+}
+
+impl Step {
+    fn bytes(&self) -> usize {
+        match self {
+            Step::Voxels(d) => d.bytes(),
+            _ => std::mem::size_of::<Step>(),
+        }
+    }
+}
 
 #[derive(Default)]
 pub struct History {
-    done: Vec<(i64, Delta)>,
-    undone: Vec<(i64, Delta)>,
+    done: Vec<(i64, Step)>,
+    undone: Vec<(i64, Step)>,
 }
 
 impl History {
-    /// Rebuilds the history from stored edits, oldest first: `(id, delta, undone)`.
-    pub fn restore(edits: impl IntoIterator<Item = (i64, Delta, bool)>) -> History {
+    /// Rebuilds the history from stored steps, oldest first: `(id, step, undone)`.
+    pub fn restore<S: Into<Step>>(steps: impl IntoIterator<Item = (i64, S, bool)>) -> History {
         let mut h = History::default();
-        for (id, delta, undone) in edits {
+        for (id, step, undone) in steps {
             if undone {
-                h.undone.push((id, delta));
+                h.undone.push((id, step.into()));
             } else {
-                h.done.push((id, delta));
+                h.done.push((id, step.into()));
             }
         }
-        // The redo stack pops the earliest undone edit last.
+        // The redo stack pops the earliest undone step last.
         h.undone.reverse();
         h
     }
 
-    /// A new edit: the redo stack is dropped.
-    pub fn push(&mut self, id: i64, delta: Delta) {
+    /// A new step: the redo stack is dropped.
+    pub fn push(&mut self, id: i64, step: impl Into<Step>) {
         self.undone.clear();
-        self.done.push((id, delta));
+        self.done.push((id, step.into()));
     }
 
-    /// Reverts the last edit on `map`; returns its id.
+    /// Takes back the last step: a voxel step is reverted on `map`; the others are returned for
+    /// the caller to restore their `before` state. Returns its id and the step.
+    pub fn undo_step(&mut self, map: &mut LabelMap) -> Result<Option<(i64, &Step)>, RleError> {
+        let Some((id, step)) = self.done.pop() else { return Ok(None) };
+        if let Step::Voxels(delta) = &step
+            && let Err(e) = delta.revert(map)
+        {
+            self.done.push((id, step));
+            return Err(e);
+        }
+        self.undone.push((id, step));
+        Ok(self.undone.last().map(|(id, s)| (*id, s)))
+    }
+
+    /// Re-applies the last undone step (voxels on `map`; the caller restores the others' `after`).
+    pub fn redo_step(&mut self, map: &mut LabelMap) -> Result<Option<(i64, &Step)>, RleError> {
+        let Some((id, step)) = self.undone.pop() else { return Ok(None) };
+        if let Step::Voxels(delta) = &step
+            && let Err(e) = delta.apply(map)
+        {
+            self.undone.push((id, step));
+            return Err(e);
+        }
+        self.done.push((id, step));
+        Ok(self.done.last().map(|(id, s)| (*id, s)))
+    }
+
+    /// Reverts the last step on `map`; returns its id.
     pub fn undo(&mut self, map: &mut LabelMap) -> Result<Option<i64>, RleError> {
-        let Some((id, delta)) = self.done.pop() else { return Ok(None) };
-        delta.revert(map)?;
-        self.undone.push((id, delta));
-        Ok(Some(id))
+        Ok(self.undo_step(map)?.map(|(id, _)| id))
     }
 
-    /// Re-applies the last undone edit on `map`; returns its id.
+    /// Re-applies the last undone step on `map`; returns its id.
     pub fn redo(&mut self, map: &mut LabelMap) -> Result<Option<i64>, RleError> {
-        let Some((id, delta)) = self.undone.pop() else { return Ok(None) };
-        delta.apply(map)?;
-        self.done.push((id, delta));
-        Ok(Some(id))
+        Ok(self.redo_step(map)?.map(|(id, _)| id))
     }
 
     pub fn can_undo(&self) -> bool {
@@ -59,6 +113,6 @@ impl History {
 
     /// Memory the history holds (encoded deltas).
     pub fn bytes(&self) -> usize {
-        self.done.iter().chain(&self.undone).map(|(_, d)| d.bytes()).sum()
+        self.done.iter().chain(&self.undone).map(|(_, s)| s.bytes()).sum()
     }
 }

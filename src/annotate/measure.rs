@@ -25,38 +25,100 @@ pub fn voxel_volume_mm3(g: &Geometry) -> f64 {
     g.axes.determinant().abs()
 }
 
+/// Welford's running mean and variance, with min and max, without storing the values.
+#[derive(Debug, Clone, Copy)]
+pub struct Welford {
+    pub n: u64,
+    mean: f64,
+    m2: f64,
+    min: f64,
+    max: f64,
+}
+
+impl Default for Welford {
+    fn default() -> Welford {
+        Welford { n: 0, mean: 0.0, m2: 0.0, min: f64::INFINITY, max: f64::NEG_INFINITY }
+    }
+}
+
+impl Welford {
+    pub fn add(&mut self, x: f64) {
+        self.n += 1;
+        let d = x - self.mean;
+        self.mean += d / self.n as f64;
+        self.m2 += d * (x - self.mean);
+        self.min = self.min.min(x);
+        self.max = self.max.max(x);
+    }
+
+    /// Mean, sample SD (0 for one value), min, max; `None` without values.
+    pub fn finish(&self) -> Option<RoiStats> {
+        (self.n > 0).then(|| RoiStats {
+            voxels: self.n,
+            mean: self.mean,
+            sd: if self.n > 1 { (self.m2 / (self.n - 1) as f64).sqrt() } else { 0.0 },
+            min: self.min,
+            max: self.max,
+        })
+    }
+}
+
+/// Statistics of the image inside a region, modality units.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct RoiStats {
+    pub voxels: u64,
+    pub mean: f64,
+    pub sd: f64,
+    pub min: f64,
+    pub max: f64,
+}
+
 /// Statistics of the image under each label of `map` (labels with no voxel are left out).
 pub fn label_stats(volume: &Volume, map: &LabelMap) -> Vec<LabelStats> {
     let per = volume.per_slice();
-    // Welford's running mean and variance per label, without storing the values.
-    let mut acc = vec![(0u64, 0.0f64, 0.0f64, f64::INFINITY, f64::NEG_INFINITY); 256];
+    let mut acc = vec![Welford::default(); 256];
     for z in map.labelled_slices() {
         let slice = map.slice(z).expect("labelled");
         for (i, &l) in slice.iter().enumerate().filter(|(_, l)| **l != 0) {
-            let x = volume.voxels.value(z * per + i);
-            let a = &mut acc[usize::from(l)];
-            a.0 += 1;
-            let d = x - a.1;
-            a.1 += d / a.0 as f64;
-            a.2 += d * (x - a.1);
-            a.3 = a.3.min(x);
-            a.4 = a.4.max(x);
+            acc[usize::from(l)].add(volume.voxels.value(z * per + i));
         }
     }
     let ml = voxel_volume_mm3(&volume.geometry) / 1000.0;
     acc.iter()
         .enumerate()
-        .filter(|(_, a)| a.0 > 0)
-        .map(|(l, a)| LabelStats {
+        .filter_map(|(l, a)| a.finish().map(|s| (l, s)))
+        .map(|(l, s)| LabelStats {
             label: l as u8,
-            voxels: a.0,
-            volume_ml: a.0 as f64 * ml,
-            mean: a.1,
-            sd: if a.0 > 1 { (a.2 / (a.0 - 1) as f64).sqrt() } else { 0.0 },
-            min: a.3,
-            max: a.4,
+            voxels: s.voxels,
+            volume_ml: s.voxels as f64 * ml,
+            mean: s.mean,
+            sd: s.sd,
+            min: s.min,
+            max: s.max,
         })
         .collect()
+}
+
+/// A label's area and image statistics on one slice.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct SliceStats {
+    pub label: u8,
+    pub z: usize,
+    pub area_mm2: f64,
+    pub stats: RoiStats,
+}
+
+/// Area (mm²) and statistics of the image under `label` on slice `z`; `None` when the label has
+/// no voxel there.
+pub fn label_slice_stats(volume: &Volume, map: &LabelMap, z: usize, label: u8) -> Option<SliceStats> {
+    let slice = map.slice(z)?;
+    let per = volume.per_slice();
+    let mut acc = Welford::default();
+    for (i, _) in slice.iter().enumerate().filter(|(_, l)| **l == label && label != 0) {
+        acc.add(volume.voxels.value(z * per + i));
+    }
+    let stats = acc.finish()?;
+    Some(SliceStats { label, z, area_mm2: slice_area_mm2(&volume.geometry, map, z, label), stats })
 }
 
 /// Area of `label` in slice `z`, mm² (the in-plane pixel parallelogram).
@@ -110,6 +172,10 @@ mod tests {
         assert!((s[0].volume_ml - 10.0 * 0.5 / 1000.0).abs() < 1e-12);
         assert_eq!((s[1].label, s[1].sd), (2, 0.0));
         assert_eq!(slice_area_mm2(&vol.geometry, &map, 1, 1), 2.5);
+        let one = label_slice_stats(&vol, &map, 1, 1).unwrap();
+        assert_eq!((one.area_mm2, one.stats.voxels, one.stats.mean, one.stats.max), (2.5, 10, 45.0, 90.0));
+        assert!((one.stats.sd - s[0].sd).abs() < 1e-12);
+        assert!(label_slice_stats(&vol, &map, 2, 1).is_none(), "label 1 has no voxel on slice 2");
     }
 
     #[test]

@@ -6,12 +6,16 @@ pub mod agreement;
 pub mod edit;
 pub mod history;
 pub mod io;
+pub mod label_table;
 pub mod labelmap;
+pub mod markup;
 pub mod measure;
 pub mod morph;
 pub mod rle;
 pub mod tools;
 
 pub use edit::{Delta, Recorder};
-pub use history::History;
+pub use history::{History, Step};
+pub use label_table::Label;
 pub use labelmap::LabelMap;
+pub use markup::{Markup, MarkupKind, Measurement};

@@ -7,11 +7,11 @@ use sumi::annotate::measure::label_stats;
 use sumi::dicom::InstanceMeta;
 use sumi::project::Project;
 use sumi::project::annotation_review::{LayerDecision, Physician};
-use sumi::volume::{load_volume, plan_series};
+use sumi::volume::{Volume, load_volume, plan_series};
 
 use super::CliResult;
 
-fn open(path: &Path) -> Result<Project, Box<dyn std::error::Error>> {
+pub(super) fn open(path: &Path) -> Result<Project, Box<dyn std::error::Error>> {
     if !path.is_file() {
         return Err(format!("{}: no such project", path.display()).into());
     }
@@ -39,6 +39,27 @@ pub fn labels_review(
     Ok(ExitCode::SUCCESS)
 }
 
+/// The instances of a series in the project and its volume, loaded from the source files.
+pub(super) fn series_volume(
+    p: &Project,
+    series_uid: &str,
+) -> Result<(Vec<InstanceMeta>, Volume), Box<dyn std::error::Error>> {
+    let metas: Vec<InstanceMeta> = {
+        let mut stmt = p.conn.prepare(
+            "SELECT i.meta_json FROM instances i JOIN series s ON s.id = i.series_ref WHERE s.series_uid = ?1",
+        )?;
+        let rows = stmt.query_map([series_uid], |r| r.get::<_, String>(0))?;
+        rows.map(|r| Ok(serde_json::from_str(&r?)?)).collect::<Result<_, Box<dyn std::error::Error>>>()?
+    };
+    if metas.is_empty() {
+        return Err(format!("{}: series {series_uid} has no instances in the project", p.path).into());
+    }
+    let refs: Vec<&InstanceMeta> = metas.iter().collect();
+    let plan = plan_series(&refs)?;
+    let volume = load_volume(&plan, None)?;
+    Ok((metas, volume))
+}
+
 /// Label statistics (voxels, mL, mean/SD/min/max in modality units) of a layer on its series,
 /// with the label names and codes, the sign-off history and the study's findings; JSON, or CSV
 /// (one row per label) when `out` ends in .csv.
@@ -46,16 +67,7 @@ pub fn labels_report(project: &Path, layer: i64, out: &Path) -> CliResult {
     let p = open(project)?;
     let series_uid: String =
         p.conn.query_row("SELECT series_uid FROM label_layers WHERE id = ?1", [layer], |r| r.get(0))?;
-    let metas: Vec<InstanceMeta> = {
-        let mut stmt = p.conn.prepare(
-            "SELECT i.meta_json FROM instances i JOIN series s ON s.id = i.series_ref WHERE s.series_uid = ?1",
-        )?;
-        let rows = stmt.query_map([&series_uid], |r| r.get::<_, String>(0))?;
-        rows.map(|r| Ok(serde_json::from_str(&r?)?)).collect::<Result<_, Box<dyn std::error::Error>>>()?
-    };
-    let refs: Vec<&InstanceMeta> = metas.iter().collect();
-    let plan = plan_series(&refs)?;
-    let volume = load_volume(&plan, None)?;
+    let (metas, volume) = series_volume(&p, &series_uid)?;
     let map = p.load_label_layer(layer)?;
     if map.dims() != volume.geometry.dims {
         return Err(format!(

@@ -8,6 +8,7 @@ mod detect_text;
 mod export;
 mod info;
 mod labels;
+mod measurements;
 mod seg;
 mod verify;
 
@@ -28,6 +29,7 @@ pub use detect_text::detect_text;
 pub use export::{ExportArgs, export_cmd, review_approve_all, review_override, review_propose, settings};
 pub use info::info;
 pub use labels::{labels_report, labels_review, labels_submit};
+pub use measurements::labels_measurements;
 pub use seg::{FromNiftiArgs, seg_from_nifti, seg_to_nifti};
 pub use verify::{VerifyArgs, verify};
 

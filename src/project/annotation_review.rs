@@ -1,8 +1,9 @@
 //! Sign-off of annotation sets: draft → submitted → approved or changes requested. An approval
 //! records the physician's name, qualification and licence country (the Japanese guideline asks
 //! who confirmed the ground truth). Each decision is one transaction with its audit event; the
-//! layer's edits are refused while it is submitted or approved. Free-text findings (diagnosis,
-//! pathology result) per study or series live here too.
+//! layer's edits are refused while it is submitted or approved. Decisions are immutable: they are
+//! not steps of the undo history (`annotate::history`), and a later decision supersedes an
+//! earlier one. Free-text findings (diagnosis, pathology result) per study or series live here too.
 
 use rusqlite::{OptionalExtension, params};
 use serde::{Deserialize, Serialize};

@@ -3,27 +3,13 @@
 //! loses at most the stroke in progress, and reopening restores the layer and its undo history.
 
 use rusqlite::{OptionalExtension, params};
-use serde::{Deserialize, Serialize};
 
+pub use crate::annotate::label_table::Label;
 use crate::annotate::{Delta, LabelMap};
 
 use super::audit::append_audit;
 use super::time::now_rfc3339;
 use super::{Project, ProjectError};
-
-/// A row of the label table.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Label {
-    /// Voxel value, 1–255.
-    pub value: u8,
-    pub name: String,
-    /// `#rrggbb`.
-    pub colour: String,
-    /// Optional coded concept (e.g. SNOMED CT or RadLex): value, scheme, meaning.
-    pub code: Option<(String, String, String)>,
-    pub visible: bool,
-    pub locked: bool,
-}
 
 /// A label layer of a series (one per annotator, or a consensus).
 #[derive(Debug, Clone, PartialEq)]
@@ -83,16 +69,7 @@ impl Project {
         let path = self.path.clone();
         let wrap = |source| ProjectError::Sqlite { path: path.clone(), source };
         let tx = self.conn.transaction().map_err(wrap)?;
-        let (cv, cs, cm) = label.code.clone().map_or((None, None, None), |(v, s, m)| (Some(v), Some(s), Some(m)));
-        tx.execute(
-            "INSERT INTO labels (value, name, colour, code_value, code_scheme, code_meaning, visible, locked)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
-             ON CONFLICT(value) DO UPDATE SET name = excluded.name, colour = excluded.colour,
-                 code_value = excluded.code_value, code_scheme = excluded.code_scheme,
-                 code_meaning = excluded.code_meaning, visible = excluded.visible, locked = excluded.locked",
-            params![label.value, label.name, label.colour, cv, cs, cm, label.visible, label.locked],
-        )
-        .map_err(wrap)?;
+        upsert_label(&tx, label).map_err(wrap)?;
         let details = serde_json::json!({ "before": before, "after": label });
         append_audit(&tx, actor, "label", Some(&label.value.to_string()), &details).map_err(wrap)?;
         tx.commit().map_err(wrap)
@@ -178,8 +155,15 @@ impl Project {
         let path = self.path.clone();
         let wrap = |source| ProjectError::Sqlite { path: path.clone(), source };
         let tx = self.conn.transaction().map_err(wrap)?;
-        // Redo beyond this point is gone once a new edit is made.
+        // Redo beyond this point is gone once a new edit is made (label and markup steps of the
+        // same history too).
         tx.execute("DELETE FROM annotation_edits WHERE layer_ref = ?1 AND undone = 1", [layer]).map_err(wrap)?;
+        tx.execute(
+            "DELETE FROM annotation_undo WHERE undone = 1 AND EXISTS (SELECT 1 FROM label_layers l
+                 WHERE l.id = ?1 AND l.series_uid = annotation_undo.series_uid AND l.annotator = annotation_undo.actor)",
+            [layer],
+        )
+        .map_err(wrap)?;
         write_slices(&tx, layer, map, delta).map_err(wrap)?;
         tx.execute(
             "INSERT INTO annotation_edits (layer_ref, at, actor, kind, delta) VALUES (?1, ?2, ?3, ?4, ?5)",
@@ -241,5 +225,19 @@ fn write_slices(tx: &rusqlite::Transaction, layer: i64, map: &LabelMap, delta: &
             tx.execute("DELETE FROM label_slices WHERE layer_ref = ?1 AND z = ?2", params![layer, z as i64])?;
         }
     }
+    Ok(())
+}
+
+/// Writes a label row (new, or replacing the row of its value).
+pub(super) fn upsert_label(tx: &rusqlite::Transaction, label: &Label) -> rusqlite::Result<()> {
+    let (cv, cs, cm) = label.code.clone().map_or((None, None, None), |(v, s, m)| (Some(v), Some(s), Some(m)));
+    tx.execute(
+        "INSERT INTO labels (value, name, colour, code_value, code_scheme, code_meaning, visible, locked)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+         ON CONFLICT(value) DO UPDATE SET name = excluded.name, colour = excluded.colour,
+             code_value = excluded.code_value, code_scheme = excluded.code_scheme,
+             code_meaning = excluded.code_meaning, visible = excluded.visible, locked = excluded.locked",
+        params![label.value, label.name, label.colour, cv, cs, cm, label.visible, label.locked],
+    )?;
     Ok(())
 }

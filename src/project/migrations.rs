@@ -239,6 +239,36 @@ const MIGRATIONS: &[&str] = &[
         signature TEXT NOT NULL
     );
     "#,
+    // 8: measurement markups per series (any reader's; kept when deleted, flagged, so undo can
+    // bring them back) and the undo log of non-voxel edits (label table and markups): each row
+    // holds the state before and after as JSON, belongs to one annotator's history on one series
+    // and sits after voxel edit `after_edit` of that annotator's layer (0: before the first).
+    r#"
+    CREATE TABLE markups (
+        id INTEGER PRIMARY KEY,
+        series_uid TEXT NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('box', 'point', 'line', 'angle')),
+        geometry TEXT NOT NULL,
+        label INTEGER CHECK (label IS NULL OR label BETWEEN 1 AND 255),
+        note TEXT NOT NULL DEFAULT '',
+        author TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        deleted INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE INDEX markups_series ON markups(series_uid, id);
+    CREATE TABLE annotation_undo (
+        id INTEGER PRIMARY KEY,
+        series_uid TEXT NOT NULL,
+        actor TEXT NOT NULL,
+        at TEXT NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('label', 'markup')),
+        before_json TEXT,
+        after_json TEXT,
+        after_edit INTEGER NOT NULL DEFAULT 0,
+        undone INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE INDEX annotation_undo_scope ON annotation_undo(series_uid, actor, id);
+    "#,
 ];
 
 pub(crate) const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

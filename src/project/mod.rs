@@ -8,6 +8,7 @@ mod bulk_review;
 pub mod deface_review;
 mod export_records;
 mod import;
+pub mod markups;
 mod migrations;
 mod settings;
 pub mod templates;

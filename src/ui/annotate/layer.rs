@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use crate::annotate::{Delta, History, LabelMap, Recorder};
+use crate::annotate::{Delta, History, LabelMap, Recorder, Step};
 use crate::project::default_actor;
 
 use super::super::app::SumiApp;
@@ -23,6 +23,12 @@ pub struct Layer {
 }
 
 impl Layer {
+    /// An id for a step kept only in memory (no project): negative, counting down.
+    pub(super) fn next_local_id(&mut self) -> i64 {
+        self.local_id -= 1;
+        self.local_id
+    }
+
     fn empty(series_uid: &str, dims: [usize; 3]) -> Layer {
         Layer {
             series_uid: series_uid.to_string(),
@@ -62,21 +68,24 @@ fn load(a: &mut Annotate, project: Option<&Path>, uid: &str, dims: [usize; 3], l
     let db = db.map_err(|e| e.to_string())?;
     let me = default_actor();
     let layers = db.label_layers(uid).map_err(|e| e.to_string())?;
-    let Some(info) = layers.into_iter().find(|i| i.annotator == me) else { return Ok(layer) };
-    if info.dims != dims {
-        return Err(format!(
-            "{}: {} ({} {:?} ≠ {:?})",
-            db.path,
-            tr(lang, "annot.layer_mismatch"),
-            info.name,
-            info.dims,
-            dims
-        ));
+    let info = layers.into_iter().find(|i| i.annotator == me);
+    if let Some(info) = &info {
+        if info.dims != dims {
+            return Err(format!(
+                "{}: {} ({} {:?} ≠ {:?})",
+                db.path,
+                tr(lang, "annot.layer_mismatch"),
+                info.name,
+                info.dims,
+                dims
+            ));
+        }
+        layer.map = db.load_label_layer(info.id).map_err(|e| e.to_string())?;
+        layer.id = Some(info.id);
     }
-    layer.map = db.load_label_layer(info.id).map_err(|e| e.to_string())?;
-    let edits = db.label_edits(info.id).map_err(|e| e.to_string())?;
-    layer.history = History::restore(edits.into_iter().map(|e| (e.id, e.delta, e.undone)));
-    layer.id = Some(info.id);
+    // Strokes, label-table and markup steps in the order they were made.
+    let steps = db.undo_history(uid, &me, layer.id).map_err(|e| e.to_string())?;
+    layer.history = History::restore(steps);
     Ok(layer)
 }
 
@@ -130,7 +139,8 @@ pub(super) fn operate(app: &mut SumiApp, kind: &str, op: impl FnOnce(&mut LabelM
     commit(app, delta, kind);
 }
 
-/// Undoes (or redoes) the last edit and records it in the project.
+/// Undoes (or redoes) the last step and records it in the project: a stroke on the layer, a
+/// label-table change or a markup change.
 pub(super) fn undo(app: &mut SumiApp, redo: bool) {
     let project = app.project.clone();
     let lang = app.lang;
@@ -139,21 +149,47 @@ pub(super) fn undo(app: &mut SumiApp, redo: bool) {
         return;
     }
     let Some(mut layer) = a.layer.take() else { return };
-    let step = if redo { layer.history.redo(&mut layer.map) } else { layer.history.undo(&mut layer.map) };
+    let step = if redo { layer.history.redo_step(&mut layer.map) } else { layer.history.undo_step(&mut layer.map) };
+    // Label and markup steps: the state to put back (voxels are already back on the map).
+    let step = step.map(|s| s.map(|(id, s)| (id, (!matches!(s, Step::Voxels(_))).then(|| s.clone()))));
+    layer.revision += 1;
+    app.annotate.layer = Some(layer);
     match step {
-        Ok(Some(id)) if id > 0 => {
-            let recorded = match (a.db(project.as_deref()), layer.id) {
-                (Some(Ok(db)), Some(layer_id)) => db.commit_label_undo(layer_id, &layer.map, id, !redo),
-                (Some(Err(e)), _) => Err(e),
+        Ok(Some((id, None))) if id > 0 => {
+            let a = &mut app.annotate;
+            let layer = a.layer.as_ref().expect("put back above");
+            let recorded = match (a.db.as_mut(), layer.id) {
+                (Some(db), Some(layer_id)) => db.commit_label_undo(layer_id, &layer.map, id, !redo),
                 _ => Ok(()),
             };
             if let Err(e) = recorded {
                 app.problems.push(format!("{}: {e}", tr(lang, "annot.undo")));
             }
         }
+        Ok(Some((id, Some(step)))) => {
+            match &step {
+                Step::Label { before, after } => {
+                    let state = if redo { after } else { before };
+                    let value = before.as_ref().or(after.as_ref()).map_or(0, |l| l.value);
+                    super::set_label_state(app, value, state.as_ref());
+                }
+                Step::Markup { before, after } => {
+                    let state = if redo { after } else { before };
+                    let mid = before.as_ref().or(after.as_ref()).map_or(0, |m| m.id);
+                    super::markups::set_state(app, mid, state.as_ref());
+                }
+                Step::Voxels(_) => {}
+            }
+            if id > 0
+                && let Some(Err(e)) = app
+                    .annotate
+                    .db(project.as_deref())
+                    .map(|r| r.and_then(|db| db.commit_step_undo(id, !redo, &default_actor())))
+            {
+                app.problems.push(format!("{}: {e}", tr(lang, "annot.undo")));
+            }
+        }
         Ok(_) => {}
         Err(e) => app.problems.push(format!("{}: {e}", tr(lang, "annot.undo"))),
     }
-    layer.revision += 1;
-    app.annotate.layer = Some(layer);
 }

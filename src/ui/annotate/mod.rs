@@ -4,6 +4,8 @@
 //! back when the project and series are opened again. Blind mode hides the patient's identity.
 
 mod layer;
+mod markup_list;
+pub mod markups;
 mod overlay;
 mod paint;
 mod panel;
@@ -29,6 +31,14 @@ pub enum Tool {
     Brush,
     Eraser,
     Grow,
+    /// Measurement markups (see `markups`): a click places a point.
+    Point,
+    /// A drag draws a line.
+    Line,
+    /// A drag along the first arm to the vertex, then a click ends the second arm.
+    Angle,
+    /// A drag draws a box on the slice (its depth is set in the panel).
+    Box,
 }
 
 /// How a viewport draws the layer.
@@ -62,6 +72,8 @@ pub struct Annotate {
     pub blind: bool,
     pub message: Option<String>,
     stroke: Option<paint::Stroke>,
+    /// Measurement markups of the open series.
+    pub markups: markups::Markups,
     overlays: [overlay::Cached; 4],
     /// The project connection the mode writes through, and the project whose settings were read.
     db: Option<Project>,
@@ -88,6 +100,7 @@ impl Default for Annotate {
             blind: false,
             message: None,
             stroke: None,
+            markups: Default::default(),
             overlays: Default::default(),
             db: None,
             project_seen: None,
@@ -176,7 +189,9 @@ pub fn frame(ui: &mut egui::Ui, app: &mut SumiApp) {
         return;
     }
     layer::sync(app);
+    markups::sync(app);
     panel::keys(ui.ctx(), app);
+    markups::keys(ui.ctx(), app);
     panel::refresh_stats(app);
     egui::Panel::right("annotate").resizable(true).default_size(340.0).show(ui, |ui| panel::panel(ui, app));
 }
@@ -187,7 +202,9 @@ pub fn viewports(ui: &mut egui::Ui, app: &mut SumiApp, viewports: &[(usize, egui
         return;
     }
     paint::input(ui, app, viewports);
+    markups::input(ui, app, viewports);
     overlay::draw(ui, app, viewports);
+    markups::draw(ui, app, viewports);
     paint::cursor(ui, app, viewports);
 }
 
@@ -214,19 +231,58 @@ fn project_changed(app: &mut SumiApp) {
     }
 }
 
-/// Stores a changed label row (audited by the project).
+/// Stores a new or changed label row (audited by the project) as a step of the layer's undo
+/// history.
 pub(super) fn save_label(app: &mut SumiApp, label: Label) {
-    if let Some(i) = app.annotate.labels.iter().position(|l| l.value == label.value) {
-        app.annotate.labels[i] = label.clone();
-    } else {
-        app.annotate.labels.push(label.clone());
-        app.annotate.labels.sort_by_key(|l| l.value);
+    let before = app.annotate.labels.iter().find(|l| l.value == label.value).cloned();
+    label_step(app, label.value, before, Some(label));
+}
+
+/// Removes a label row (its voxels stay; undo brings the row back).
+pub(super) fn delete_label(app: &mut SumiApp, value: u8) {
+    let before = app.annotate.labels.iter().find(|l| l.value == value).cloned();
+    if before.is_some() {
+        label_step(app, value, before, None);
     }
+}
+
+/// Puts a label row's state into the table shown (`None`: removes it), as undo and redo do.
+pub(super) fn set_label_state(app: &mut SumiApp, value: u8, state: Option<&Label>) {
+    let labels = &mut app.annotate.labels;
+    labels.retain(|l| l.value != value);
+    if let Some(l) = state {
+        labels.push(l.clone());
+        labels.sort_by_key(|l| l.value);
+    }
+}
+
+fn label_step(app: &mut SumiApp, value: u8, before: Option<Label>, after: Option<Label>) {
+    set_label_state(app, value, after.as_ref());
     let project = app.project.clone();
-    if let Some(Err(e)) =
-        app.annotate.db(project.as_deref()).map(|r| r.and_then(|p| p.save_label(&label, &default_actor())))
-    {
-        app.problems.push(e.to_string());
+    let series = app.annotate.layer.as_ref().map(|l| l.series_uid.clone());
+    let me = default_actor();
+    let a = &mut app.annotate;
+    let step = match (a.db(project.as_deref()), &series, &after) {
+        (None, _, _) => Ok(a.layer.as_mut().map(|l| l.next_local_id())),
+        (Some(Err(e)), _, _) => Err(e),
+        (Some(Ok(db)), Some(uid), Some(l)) => db.edit_label(l, uid, &me).map(Some),
+        (Some(Ok(db)), Some(uid), None) => db.delete_label(value, uid, &me).map(Some),
+        // No series open: the change is stored without an undo step.
+        (Some(Ok(db)), None, Some(l)) => db.save_label(l, &me).map(|_| None),
+        (Some(Ok(_)), None, None) => Ok(None),
+    };
+    match step {
+        Ok(Some(id)) => {
+            if let Some(layer) = app.annotate.layer.as_mut() {
+                layer.history.push(id, crate::annotate::Step::Label { before, after });
+                layer.revision += 1;
+            }
+        }
+        Ok(None) => {}
+        Err(e) => {
+            set_label_state(app, value, before.as_ref());
+            app.problems.push(e.to_string());
+        }
     }
 }
 

@@ -144,7 +144,7 @@ pub(super) fn input(ui: &egui::Ui, app: &mut SumiApp, viewports: &[(usize, Rect,
                     grow(app, &volume, at);
                 }
             }
-            Tool::Navigate => {}
+            _ => {}
         }
     }
 }

@@ -75,6 +75,8 @@ pub(super) fn panel(ui: &mut egui::Ui, app: &mut SumiApp) {
         display_section(ui, app);
         ui.separator();
         label_section(ui, app);
+        ui.separator();
+        super::markup_list::section(ui, app);
     });
 }
 
@@ -131,6 +133,10 @@ fn tool_section(ui: &mut egui::Ui, app: &mut SumiApp) {
             (Tool::Brush, "annot.brush", "annot.brush_tip"),
             (Tool::Eraser, "annot.eraser", "annot.eraser_tip"),
             (Tool::Grow, "annot.grow", "annot.grow_tip"),
+            (Tool::Point, "annot.point", "annot.point_tip"),
+            (Tool::Line, "annot.line", "annot.line_tip"),
+            (Tool::Angle, "annot.angle", "annot.angle_tip"),
+            (Tool::Box, "annot.box", "annot.box_tip"),
         ] {
             if ui.selectable_label(a.tool == tool, tr(lang, key)).on_hover_text(tr(lang, tip)).clicked() {
                 a.tool = tool;
@@ -187,6 +193,7 @@ fn label_section(ui: &mut egui::Ui, app: &mut SumiApp) {
         }
     });
     let mut changed = Vec::new();
+    let mut deleted = None;
     for label in app.annotate.labels.clone() {
         let mut l = label.clone();
         let stats = app.annotate.stats.iter().find(|s| s.label == l.value).cloned();
@@ -204,6 +211,9 @@ fn label_section(ui: &mut egui::Ui, app: &mut SumiApp) {
                 l.name = name.trim().to_string();
             }
             ui.checkbox(&mut l.locked, tr(lang, "annot.locked"));
+            if ui.small_button(tr(lang, "annot.delete")).on_hover_text(tr(lang, "annot.delete_label")).clicked() {
+                deleted = Some(l.value);
+            }
         });
         if let Some(s) = &stats {
             ui.weak(format!(
@@ -246,10 +256,13 @@ fn label_section(ui: &mut egui::Ui, app: &mut SumiApp) {
     for l in changed {
         save_label(app, l);
     }
+    if let Some(value) = deleted {
+        super::delete_label(app, value);
+    }
 }
 
 /// A text field whose edits are kept as a draft until it loses focus; returns the text then.
-fn draft_field(
+pub(super) fn draft_field(
     ui: &mut egui::Ui,
     salt: impl std::hash::Hash + std::fmt::Debug,
     current: &str,
