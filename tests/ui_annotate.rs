@@ -235,3 +235,156 @@ fn painted_labels_show_over_all_three_planes_in_the_2x2_layout() {
         );
     }
 }
+
+/// Primary-button clicks at `pos` with `modifiers` held, one per frame (frames are 0.25 s apart,
+/// so two make a double click).
+fn clicks(harness: &mut Harness<'_, SumiApp>, pos: egui::Pos2, modifiers: egui::Modifiers, n: usize) {
+    harness.input_mut().events.extend([egui::Event::ModifiersChanged(modifiers), egui::Event::PointerMoved(pos)]);
+    for _ in 0..n {
+        for pressed in [true, false] {
+            let e = egui::Event::PointerButton { pos, button: egui::PointerButton::Primary, pressed, modifiers };
+            harness.input_mut().events.push(e);
+        }
+        harness.step();
+    }
+    harness.input_mut().events.push(egui::Event::ModifiersChanged(egui::Modifiers::NONE));
+    harness.step();
+}
+
+fn click(harness: &mut Harness<'_, SumiApp>, pos: egui::Pos2, modifiers: egui::Modifiers) {
+    clicks(harness, pos, modifiers, 1);
+}
+
+fn label_voxels(app: &SumiApp, label: u8) -> u64 {
+    app.annotate.layer.as_ref().expect("a layer").map.histogram()[usize::from(label)]
+}
+
+/// Voxels of `label` per k-slice.
+fn per_slice(app: &SumiApp, label: u8) -> Vec<usize> {
+    let map = &app.annotate.layer.as_ref().expect("a layer").map;
+    (0..map.dims()[2]).map(|z| map.slice(z).map_or(0, |s| s.iter().filter(|&&v| v == label).count())).collect()
+}
+
+#[test]
+fn a_polygon_clicked_in_the_axial_view_fills_its_area_and_shift_erases_inside_another() {
+    let data = tempfile::tempdir().unwrap();
+    let demo = sumi::demo::ensure_demo_study(data.path()).unwrap();
+    let project = data.path().join("polygon.sumi");
+    let mut harness = open(&project, Some(&demo));
+    harness.get_by_label("Add label").click();
+    harness.run_steps(2);
+    let (_, axial) = harness.state().viewer.viewport_rects[0];
+    let c = axial.center();
+    harness.hover_at(c);
+    harness.run_steps(1);
+    harness.key_press(egui::Key::P);
+    harness.run_steps(2);
+    assert_eq!(harness.state().annotate.tool, sumi::ui::annotate::Tool::Polygon, "P picks the polygon tool");
+
+    // An 80 × 60 point rectangle, closed by a click on its first point.
+    let corners = [egui::vec2(-40.0, -30.0), egui::vec2(40.0, -30.0), egui::vec2(40.0, 30.0), egui::vec2(-40.0, 30.0)];
+    for d in corners {
+        click(&mut harness, c + d, egui::Modifiers::NONE);
+    }
+    assert_eq!(label_voxels(harness.state(), 1), 0, "nothing is filled before the polygon closes");
+    click(&mut harness, c + corners[0], egui::Modifiers::NONE);
+    harness.run_steps(3);
+    let app = harness.state();
+    let filled = label_voxels(app, 1);
+    let s = app.viewer.loaded.as_ref().unwrap().plan.geometry.spacing();
+    let zoom = app.viewer.views[0].zoom;
+    let expected = (80.0 / zoom) * (60.0 / zoom) / (s[0] * s[1]);
+    eprintln!("polygon: {filled} voxels, expected ~{expected:.0} ({zoom:.3} px/mm, {s:?} mm voxels)");
+    assert!((filled as f64 / expected - 1.0).abs() < 0.05, "{filled} voxels for ~{expected:.0}");
+    let k = app.viewer.current_k().unwrap();
+    let map = &app.annotate.layer.as_ref().unwrap().map;
+    assert_eq!(map.labelled_slices().collect::<Vec<_>>(), vec![k], "the polygon lies in the shown slice");
+    assert!(app.annotate.layer.as_ref().unwrap().history.can_undo());
+    let db = Project::open(&project).unwrap();
+    assert_eq!(db.count("annotation_edits").unwrap(), 1, "one polygon, one edit");
+    drop(db);
+
+    // A triangle inside it with Shift held, closed by a double click: erases its area.
+    let tri = [egui::vec2(-20.0, -20.0), egui::vec2(20.0, -20.0), egui::vec2(0.0, 20.0)];
+    click(&mut harness, c + tri[0], egui::Modifiers::SHIFT);
+    click(&mut harness, c + tri[1], egui::Modifiers::SHIFT);
+    clicks(&mut harness, c + tri[2], egui::Modifiers::SHIFT, 2);
+    harness.run_steps(3);
+    assert!(harness.state().viewer.maximized.is_none(), "the double click closed the polygon, not maximised the view");
+    let erased = filled - label_voxels(harness.state(), 1);
+    let tri_expected = 0.5 * (40.0 / zoom) * (40.0 / zoom) / (s[0] * s[1]);
+    eprintln!("erase triangle: {erased} voxels, expected ~{tri_expected:.0}");
+    assert!((erased as f64 / tri_expected - 1.0).abs() < 0.1, "{erased} voxels erased for ~{tri_expected:.0}");
+
+    // Esc throws a polygon in progress away.
+    for d in [egui::vec2(60.0, 50.0), egui::vec2(90.0, 50.0), egui::vec2(90.0, 80.0)] {
+        click(&mut harness, c + d, egui::Modifiers::NONE);
+    }
+    harness.key_press(egui::Key::Escape);
+    harness.run_steps(2);
+    harness.key_press(egui::Key::Enter);
+    harness.run_steps(2);
+    assert_eq!(filled - label_voxels(harness.state(), 1), erased, "a cancelled polygon fills nothing");
+    let db = Project::open(&project).unwrap();
+    assert_eq!(db.count("annotation_edits").unwrap(), 2);
+    drop(db);
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Z);
+    harness.run_steps(3);
+    assert_eq!(label_voxels(harness.state(), 1), filled, "undo brings the erased triangle back");
+}
+
+#[test]
+fn two_painted_slices_are_interpolated_and_the_result_is_one_undo_step() {
+    let data = tempfile::tempdir().unwrap();
+    let demo = sumi::demo::ensure_demo_study(data.path()).unwrap();
+    let project = data.path().join("interp.sumi");
+    let mut harness = open(&project, Some(&demo));
+    harness.get_by_label("2×2").click();
+    harness.run_steps(3);
+    harness.get_by_label("Add label").click();
+    harness.run_steps(2);
+    let (_, axial) = harness.state().viewer.viewport_rects[0];
+    let c = axial.center();
+    let k0 = harness.state().viewer.current_k().unwrap();
+    // A 12 mm disc (one brush click) on this slice, a 6 mm one 8 slices up and a little aside.
+    harness.state_mut().annotate.radius_mm = 12.0;
+    click(&mut harness, c, egui::Modifiers::NONE);
+    let move_slices = |harness: &mut Harness<'_, SumiApp>, n: f64| {
+        let app = harness.state_mut();
+        let g = app.viewer.loaded.as_ref().unwrap().plan.geometry.clone();
+        let (_, _, normal) = app.viewer.views[0].plane.axes(&g);
+        let step = app.viewer.views[0].slice_step(&g);
+        app.viewer.focus += normal * step * n;
+    };
+    move_slices(&mut harness, 8.0);
+    harness.run_steps(2);
+    let k1 = harness.state().viewer.current_k().unwrap();
+    assert_eq!(k1.abs_diff(k0), 8, "moved 8 slices");
+    harness.state_mut().annotate.radius_mm = 6.0;
+    click(&mut harness, c + egui::vec2(12.0, 0.0), egui::Modifiers::NONE);
+    harness.hover_at(c);
+    harness.run_steps(2);
+    let before = per_slice(harness.state(), 1);
+    let (lo, hi) = (k0.min(k1), k0.max(k1));
+    assert!(before[lo] > 0 && before[hi] > 0 && before[lo + 1..hi].iter().all(|&n| n == 0), "two key slices");
+
+    harness.get_by_label("Interpolate slices").click();
+    harness.run_steps(3);
+    let after = per_slice(harness.state(), 1);
+    eprintln!("interpolation: slices {lo}..={hi}: {:?}", &after[lo..=hi]);
+    assert_eq!((after[lo], after[hi]), (before[lo], before[hi]), "key slices untouched");
+    let (big, small) = (before[k0], before[k1]);
+    let along: Vec<usize> =
+        if k0 < k1 { after[lo..=hi].to_vec() } else { after[lo..=hi].iter().rev().copied().collect() };
+    for (i, w) in along.windows(2).enumerate() {
+        assert!(w[1] <= w[0], "the disc shrinks monotonically from {big} to {small} voxels: {along:?} at {i}");
+    }
+    assert!(along[1..8].iter().all(|&n| n > small && n < big), "{along:?}");
+    assert!(after.iter().enumerate().all(|(z, &n)| (lo..=hi).contains(&z) || n == 0), "nothing outside");
+    let db = Project::open(&project).unwrap();
+    assert_eq!(db.count("annotation_edits").unwrap(), 3, "two clicks and one interpolation");
+    drop(db);
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Z);
+    harness.run_steps(3);
+    assert_eq!(per_slice(harness.state(), 1), before, "one undo step takes the interpolation back");
+}

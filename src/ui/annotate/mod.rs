@@ -4,6 +4,7 @@
 //! back when the project and series are opened again. Blind mode hides the patient's identity.
 
 mod layer;
+mod outline;
 mod overlay;
 mod paint;
 mod panel;
@@ -29,6 +30,10 @@ pub enum Tool {
     Brush,
     Eraser,
     Grow,
+    /// Click points of a polygon; closing it fills (or erases) the inside.
+    Polygon,
+    /// A drag outlines a contour; the release fills (or erases) the inside.
+    Freehand,
 }
 
 /// How a viewport draws the layer.
@@ -49,6 +54,10 @@ pub struct Annotate {
     /// window when first needed.
     pub range: Option<(f64, f64)>,
     pub grow_3d: bool,
+    /// The contour tools erase (unlocked labels) instead of filling; Shift does the same.
+    pub contour_erase: bool,
+    /// Ball radius of "Smooth", mm.
+    pub smooth_mm: f64,
     /// The label the brush and region grow write.
     pub active: u8,
     pub labels: Vec<Label>,
@@ -62,6 +71,8 @@ pub struct Annotate {
     pub blind: bool,
     pub message: Option<String>,
     stroke: Option<paint::Stroke>,
+    /// The polygon or freehand contour being drawn.
+    draft: Option<outline::Draft>,
     overlays: [overlay::Cached; 4],
     /// The project connection the mode writes through, and the project whose settings were read.
     db: Option<Project>,
@@ -78,6 +89,8 @@ impl Default for Annotate {
             threshold: false,
             range: None,
             grow_3d: false,
+            contour_erase: false,
+            smooth_mm: 1.5,
             active: 1,
             labels: Vec::new(),
             layer: None,
@@ -88,6 +101,7 @@ impl Default for Annotate {
             blind: false,
             message: None,
             stroke: None,
+            draft: None,
             overlays: Default::default(),
             db: None,
             project_seen: None,
@@ -146,6 +160,7 @@ pub fn menu_items(ui: &mut egui::Ui, app: &mut SumiApp) {
 pub fn set_open(app: &mut SumiApp, open: bool) {
     app.annotate.open = open;
     app.annotate.stroke = None;
+    app.annotate.draft = None;
     if open && app.review.open {
         app.set_review(false);
     }
@@ -172,8 +187,13 @@ pub fn frame(ui: &mut egui::Ui, app: &mut SumiApp) {
         project_changed(app);
     }
     app.viewer.annotate_mode = app.annotate.open && app.annotate.tool != Tool::Navigate;
+    // A double click closes a polygon rather than maximising the viewport.
+    app.viewer.double_click_taken = app.viewer.annotate_mode && app.annotate.tool == Tool::Polygon;
     if !app.annotate.open {
         return;
+    }
+    if !matches!(app.annotate.tool, Tool::Polygon | Tool::Freehand) {
+        app.annotate.draft = None;
     }
     layer::sync(app);
     panel::keys(ui.ctx(), app);
@@ -189,6 +209,7 @@ pub fn viewports(ui: &mut egui::Ui, app: &mut SumiApp, viewports: &[(usize, egui
     paint::input(ui, app, viewports);
     overlay::draw(ui, app, viewports);
     paint::cursor(ui, app, viewports);
+    outline::draw(ui, app, viewports);
 }
 
 /// A new (or no) project: blind mode and the label table are read from it; the layer reloads.
