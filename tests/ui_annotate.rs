@@ -388,3 +388,83 @@ fn two_painted_slices_are_interpolated_and_the_result_is_one_undo_step() {
     harness.run_steps(3);
     assert_eq!(per_slice(harness.state(), 1), before, "one undo step takes the interpolation back");
 }
+
+#[test]
+fn a_freehand_outline_in_the_coronal_view_fills_across_slices_and_a_polygon_draws_as_it_grows() {
+    let data = tempfile::tempdir().unwrap();
+    let demo = sumi::demo::ensure_demo_study(data.path()).unwrap();
+    let project = data.path().join("contours.sumi");
+    let mut harness = open(&project, Some(&demo));
+    harness.get_by_label("2×2").click();
+    harness.run_steps(3);
+    for _ in 0..2 {
+        harness.get_by_label("Add label").click();
+        harness.run_steps(2);
+    }
+    // Label 2, freehand: a 60 × 40 point rectangle traced as one drag in the coronal view.
+    harness.state_mut().annotate.active = 2;
+    let (_, coronal) = harness.state().viewer.viewport_rects[1];
+    let c = coronal.center();
+    harness.hover_at(c);
+    harness.run_steps(1);
+    harness.key_press(egui::Key::F);
+    harness.run_steps(2);
+    let path =
+        [(-30.0, -20.0), (30.0, -20.0), (30.0, 20.0), (-30.0, 20.0), (-30.0, -20.0)].map(|(x, y)| c + egui::vec2(x, y));
+    let button = |pos, pressed| egui::Event::PointerButton {
+        pos,
+        button: egui::PointerButton::Primary,
+        pressed,
+        modifiers: egui::Modifiers::NONE,
+    };
+    harness.event(egui::Event::PointerMoved(path[0]));
+    harness.event(button(path[0], true));
+    harness.step();
+    for w in path.windows(2) {
+        for i in 1..=6 {
+            harness.event(egui::Event::PointerMoved(w[0] + (w[1] - w[0]) * (i as f32 / 6.0)));
+            harness.step();
+        }
+    }
+    harness.event(button(path[4], false));
+    harness.run_steps(3);
+    let app = harness.state();
+    let s = app.viewer.loaded.as_ref().unwrap().plan.geometry.spacing();
+    let zoom = app.viewer.views[1].zoom;
+    let expected = (60.0 / zoom) * (40.0 / zoom) / (s[0] * s[2]);
+    let got = label_voxels(app, 2);
+    eprintln!("freehand (coronal): {got} voxels, expected ~{expected:.0}");
+    assert!((got as f64 / expected - 1.0).abs() < 0.08, "{got} voxels for ~{expected:.0}");
+    let slices = per_slice(app, 2).iter().filter(|&&n| n > 0).count() as f64;
+    assert!((slices - 40.0 / zoom / s[2]).abs() <= 2.0, "a coronal contour spans {slices} axial slices");
+
+    // Label 1: a polygon in the axial view, closed with Enter; then a second one left open.
+    harness.state_mut().annotate.active = 1;
+    let (_, axial) = harness.state().viewer.viewport_rects[0];
+    let a = axial.center();
+    harness.hover_at(a);
+    harness.run_steps(1);
+    harness.key_press(egui::Key::P);
+    harness.run_steps(1);
+    for d in [(-50.0, -10.0), (-10.0, -45.0), (25.0, -20.0), (15.0, 25.0), (-35.0, 30.0)] {
+        click(&mut harness, a + egui::vec2(d.0, d.1), egui::Modifiers::NONE);
+    }
+    harness.key_press(egui::Key::Enter);
+    harness.run_steps(2);
+    assert!(label_voxels(harness.state(), 1) > 1000, "Enter closes and fills the polygon");
+    for d in [(30.0, 40.0), (70.0, 35.0), (80.0, 75.0)] {
+        click(&mut harness, a + egui::vec2(d.0, d.1), egui::Modifiers::NONE);
+    }
+    harness.hover_at(a + egui::vec2(35.0, 70.0));
+    harness.run_steps(2);
+    let db = Project::open(&project).unwrap();
+    assert_eq!(db.count("annotation_edits").unwrap(), 2, "a freehand fill and a polygon; the open one is not stored");
+    drop(db);
+    let img = harness.render().expect("render");
+    let _ = std::fs::create_dir_all("target/screens");
+    img.save("target/screens/annotate-tools.png").unwrap();
+    // The open polygon's first point is drawn in label 1's colour (red).
+    let p = a + egui::vec2(30.0, 40.0);
+    let px = img.get_pixel(p.x as u32, p.y as u32).0;
+    assert!(u16::from(px[0]) > u16::from(px[1]) + 60, "polygon point drawn: {px:?}");
+}

@@ -39,7 +39,7 @@ pub fn scanline(points: &[[f64; 2]], size: [usize; 2]) -> Vec<[usize; 2]> {
     }
     let lo = points.iter().map(|p| p[1]).fold(f64::INFINITY, f64::min).ceil().max(0.0);
     let hi = points.iter().map(|p| p[1]).fold(f64::NEG_INFINITY, f64::max).floor().min(size[1] as f64 - 1.0);
-    if !(lo <= hi) {
+    if lo.is_nan() || hi.is_nan() || lo > hi {
         return out;
     }
     let mut xs = Vec::new();

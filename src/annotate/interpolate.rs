@@ -28,9 +28,9 @@ fn extent(map: &LabelMap, label: u8, axis: usize) -> Option<Extent> {
         for (i, _) in slice.iter().enumerate().filter(|(_, v)| **v == label) {
             let p = [i % w, i / w, z];
             e.present[p[axis]] = true;
-            for a in 0..3 {
-                e.lo[a] = e.lo[a].min(p[a]);
-                e.hi[a] = e.hi[a].max(p[a]);
+            for (a, &c) in p.iter().enumerate() {
+                e.lo[a] = e.lo[a].min(c);
+                e.hi[a] = e.hi[a].max(c);
             }
         }
     }

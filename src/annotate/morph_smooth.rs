@@ -30,7 +30,7 @@ pub fn smooth_label(
     spacing: [f64; 3],
     locked: &[u8],
 ) -> usize {
-    if label == 0 || locked.contains(&label) || !(radius_mm > 0.0) {
+    if label == 0 || locked.contains(&label) || radius_mm.is_nan() || radius_mm <= 0.0 {
         return 0;
     }
     let dims = map.dims();
@@ -41,8 +41,8 @@ pub fn smooth_label(
         let slice = map.slice(z).expect("labelled");
         for (i, _) in slice.iter().enumerate().filter(|(_, v)| **v == label) {
             let p = [i % w, i / w, z];
-            for a in 0..3 {
-                (lo[a], hi[a]) = (lo[a].min(p[a]), hi[a].max(p[a]));
+            for (a, &c) in p.iter().enumerate() {
+                (lo[a], hi[a]) = (lo[a].min(c), hi[a].max(c));
             }
         }
     }

@@ -140,7 +140,7 @@ fn close_draft_with(app: &mut SumiApp, volume: &Volume, kind: &str, shift: bool)
     let mut rec = Recorder::default();
     fill_polygon(&mut layer.map, &mut rec, &d.points, d.flat, &contour, Some(volume));
     let delta = rec.finish(&layer.map);
-    layer::commit(app, delta, if erase { &"erase-contour"[..] } else { kind });
+    layer::commit(app, delta, if erase { "erase-contour" } else { kind });
 }
 
 /// The contour being drawn: its path, its points, the rubber band to the pointer (polygon) and a
