@@ -386,4 +386,235 @@ fn undo_takes_back_a_label_rename_and_the_undone_rename_survives_a_new_session()
     harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Z);
     harness.run_steps(3);
     assert!(harness.state().annotate.labels.is_empty(), "the add is undone too");
+/// Primary-button clicks at `pos` with `modifiers` held, one per frame (frames are 0.25 s apart,
+/// so two make a double click).
+fn clicks(harness: &mut Harness<'_, SumiApp>, pos: egui::Pos2, modifiers: egui::Modifiers, n: usize) {
+    harness.input_mut().events.extend([egui::Event::ModifiersChanged(modifiers), egui::Event::PointerMoved(pos)]);
+    for _ in 0..n {
+        for pressed in [true, false] {
+            let e = egui::Event::PointerButton { pos, button: egui::PointerButton::Primary, pressed, modifiers };
+            harness.input_mut().events.push(e);
+        }
+        harness.step();
+    }
+    harness.input_mut().events.push(egui::Event::ModifiersChanged(egui::Modifiers::NONE));
+    harness.step();
+}
+
+fn click(harness: &mut Harness<'_, SumiApp>, pos: egui::Pos2, modifiers: egui::Modifiers) {
+    clicks(harness, pos, modifiers, 1);
+}
+
+fn label_voxels(app: &SumiApp, label: u8) -> u64 {
+    app.annotate.layer.as_ref().expect("a layer").map.histogram()[usize::from(label)]
+}
+
+/// Voxels of `label` per k-slice.
+fn per_slice(app: &SumiApp, label: u8) -> Vec<usize> {
+    let map = &app.annotate.layer.as_ref().expect("a layer").map;
+    (0..map.dims()[2]).map(|z| map.slice(z).map_or(0, |s| s.iter().filter(|&&v| v == label).count())).collect()
+}
+
+#[test]
+fn a_polygon_clicked_in_the_axial_view_fills_its_area_and_shift_erases_inside_another() {
+    let data = tempfile::tempdir().unwrap();
+    let demo = sumi::demo::ensure_demo_study(data.path()).unwrap();
+    let project = data.path().join("polygon.sumi");
+    let mut harness = open(&project, Some(&demo));
+    harness.get_by_label("Add label").click();
+    harness.run_steps(2);
+    let (_, axial) = harness.state().viewer.viewport_rects[0];
+    let c = axial.center();
+    harness.hover_at(c);
+    harness.run_steps(1);
+    harness.key_press(egui::Key::P);
+    harness.run_steps(2);
+    assert_eq!(harness.state().annotate.tool, sumi::ui::annotate::Tool::Polygon, "P picks the polygon tool");
+
+    // An 80 × 60 point rectangle, closed by a click on its first point.
+    let corners = [egui::vec2(-40.0, -30.0), egui::vec2(40.0, -30.0), egui::vec2(40.0, 30.0), egui::vec2(-40.0, 30.0)];
+    for d in corners {
+        click(&mut harness, c + d, egui::Modifiers::NONE);
+    }
+    assert_eq!(label_voxels(harness.state(), 1), 0, "nothing is filled before the polygon closes");
+    click(&mut harness, c + corners[0], egui::Modifiers::NONE);
+    harness.run_steps(3);
+    let app = harness.state();
+    let filled = label_voxels(app, 1);
+    let s = app.viewer.loaded.as_ref().unwrap().plan.geometry.spacing();
+    let zoom = app.viewer.views[0].zoom;
+    let expected = (80.0 / zoom) * (60.0 / zoom) / (s[0] * s[1]);
+    eprintln!("polygon: {filled} voxels, expected ~{expected:.0} ({zoom:.3} px/mm, {s:?} mm voxels)");
+    assert!((filled as f64 / expected - 1.0).abs() < 0.05, "{filled} voxels for ~{expected:.0}");
+    let k = app.viewer.current_k().unwrap();
+    let map = &app.annotate.layer.as_ref().unwrap().map;
+    assert_eq!(map.labelled_slices().collect::<Vec<_>>(), vec![k], "the polygon lies in the shown slice");
+    assert!(app.annotate.layer.as_ref().unwrap().history.can_undo());
+    let db = Project::open(&project).unwrap();
+    assert_eq!(db.count("annotation_edits").unwrap(), 1, "one polygon, one edit");
+    drop(db);
+
+    // A triangle inside it with Shift held, closed by a double click: erases its area.
+    let tri = [egui::vec2(-20.0, -20.0), egui::vec2(20.0, -20.0), egui::vec2(0.0, 20.0)];
+    click(&mut harness, c + tri[0], egui::Modifiers::SHIFT);
+    click(&mut harness, c + tri[1], egui::Modifiers::SHIFT);
+    clicks(&mut harness, c + tri[2], egui::Modifiers::SHIFT, 2);
+    harness.run_steps(3);
+    assert!(harness.state().viewer.maximized.is_none(), "the double click closed the polygon, not maximised the view");
+    let erased = filled - label_voxels(harness.state(), 1);
+    let tri_expected = 0.5 * (40.0 / zoom) * (40.0 / zoom) / (s[0] * s[1]);
+    eprintln!("erase triangle: {erased} voxels, expected ~{tri_expected:.0}");
+    assert!((erased as f64 / tri_expected - 1.0).abs() < 0.1, "{erased} voxels erased for ~{tri_expected:.0}");
+
+    // Esc throws a polygon in progress away.
+    for d in [egui::vec2(60.0, 50.0), egui::vec2(90.0, 50.0), egui::vec2(90.0, 80.0)] {
+        click(&mut harness, c + d, egui::Modifiers::NONE);
+    }
+    harness.key_press(egui::Key::Escape);
+    harness.run_steps(2);
+    harness.key_press(egui::Key::Enter);
+    harness.run_steps(2);
+    assert_eq!(filled - label_voxels(harness.state(), 1), erased, "a cancelled polygon fills nothing");
+    let db = Project::open(&project).unwrap();
+    assert_eq!(db.count("annotation_edits").unwrap(), 2);
+    drop(db);
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Z);
+    harness.run_steps(3);
+    assert_eq!(label_voxels(harness.state(), 1), filled, "undo brings the erased triangle back");
+}
+
+#[test]
+fn two_painted_slices_are_interpolated_and_the_result_is_one_undo_step() {
+    let data = tempfile::tempdir().unwrap();
+    let demo = sumi::demo::ensure_demo_study(data.path()).unwrap();
+    let project = data.path().join("interp.sumi");
+    let mut harness = open(&project, Some(&demo));
+    harness.get_by_label("2×2").click();
+    harness.run_steps(3);
+    harness.get_by_label("Add label").click();
+    harness.run_steps(2);
+    let (_, axial) = harness.state().viewer.viewport_rects[0];
+    let c = axial.center();
+    let k0 = harness.state().viewer.current_k().unwrap();
+    // A 12 mm disc (one brush click) on this slice, a 6 mm one 8 slices up and a little aside.
+    harness.state_mut().annotate.radius_mm = 12.0;
+    click(&mut harness, c, egui::Modifiers::NONE);
+    let move_slices = |harness: &mut Harness<'_, SumiApp>, n: f64| {
+        let app = harness.state_mut();
+        let g = app.viewer.loaded.as_ref().unwrap().plan.geometry.clone();
+        let (_, _, normal) = app.viewer.views[0].plane.axes(&g);
+        let step = app.viewer.views[0].slice_step(&g);
+        app.viewer.focus += normal * step * n;
+    };
+    move_slices(&mut harness, 8.0);
+    harness.run_steps(2);
+    let k1 = harness.state().viewer.current_k().unwrap();
+    assert_eq!(k1.abs_diff(k0), 8, "moved 8 slices");
+    harness.state_mut().annotate.radius_mm = 6.0;
+    click(&mut harness, c + egui::vec2(12.0, 0.0), egui::Modifiers::NONE);
+    harness.hover_at(c);
+    harness.run_steps(2);
+    let before = per_slice(harness.state(), 1);
+    let (lo, hi) = (k0.min(k1), k0.max(k1));
+    assert!(before[lo] > 0 && before[hi] > 0 && before[lo + 1..hi].iter().all(|&n| n == 0), "two key slices");
+
+    harness.get_by_label("Interpolate slices").click();
+    harness.run_steps(3);
+    let after = per_slice(harness.state(), 1);
+    eprintln!("interpolation: slices {lo}..={hi}: {:?}", &after[lo..=hi]);
+    assert_eq!((after[lo], after[hi]), (before[lo], before[hi]), "key slices untouched");
+    let (big, small) = (before[k0], before[k1]);
+    let along: Vec<usize> =
+        if k0 < k1 { after[lo..=hi].to_vec() } else { after[lo..=hi].iter().rev().copied().collect() };
+    for (i, w) in along.windows(2).enumerate() {
+        assert!(w[1] <= w[0], "the disc shrinks monotonically from {big} to {small} voxels: {along:?} at {i}");
+    }
+    assert!(along[1..8].iter().all(|&n| n > small && n < big), "{along:?}");
+    assert!(after.iter().enumerate().all(|(z, &n)| (lo..=hi).contains(&z) || n == 0), "nothing outside");
+    let db = Project::open(&project).unwrap();
+    assert_eq!(db.count("annotation_edits").unwrap(), 3, "two clicks and one interpolation");
+    drop(db);
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Z);
+    harness.run_steps(3);
+    assert_eq!(per_slice(harness.state(), 1), before, "one undo step takes the interpolation back");
+}
+
+#[test]
+fn a_freehand_outline_in_the_coronal_view_fills_across_slices_and_a_polygon_draws_as_it_grows() {
+    let data = tempfile::tempdir().unwrap();
+    let demo = sumi::demo::ensure_demo_study(data.path()).unwrap();
+    let project = data.path().join("contours.sumi");
+    let mut harness = open(&project, Some(&demo));
+    harness.get_by_label("2×2").click();
+    harness.run_steps(3);
+    for _ in 0..2 {
+        harness.get_by_label("Add label").click();
+        harness.run_steps(2);
+    }
+    // Label 2, freehand: a 60 × 40 point rectangle traced as one drag in the coronal view.
+    harness.state_mut().annotate.active = 2;
+    let (_, coronal) = harness.state().viewer.viewport_rects[1];
+    let c = coronal.center();
+    harness.hover_at(c);
+    harness.run_steps(1);
+    harness.key_press(egui::Key::F);
+    harness.run_steps(2);
+    let path =
+        [(-30.0, -20.0), (30.0, -20.0), (30.0, 20.0), (-30.0, 20.0), (-30.0, -20.0)].map(|(x, y)| c + egui::vec2(x, y));
+    let button = |pos, pressed| egui::Event::PointerButton {
+        pos,
+        button: egui::PointerButton::Primary,
+        pressed,
+        modifiers: egui::Modifiers::NONE,
+    };
+    harness.event(egui::Event::PointerMoved(path[0]));
+    harness.event(button(path[0], true));
+    harness.step();
+    for w in path.windows(2) {
+        for i in 1..=6 {
+            harness.event(egui::Event::PointerMoved(w[0] + (w[1] - w[0]) * (i as f32 / 6.0)));
+            harness.step();
+        }
+    }
+    harness.event(button(path[4], false));
+    harness.run_steps(3);
+    let app = harness.state();
+    let s = app.viewer.loaded.as_ref().unwrap().plan.geometry.spacing();
+    let zoom = app.viewer.views[1].zoom;
+    let expected = (60.0 / zoom) * (40.0 / zoom) / (s[0] * s[2]);
+    let got = label_voxels(app, 2);
+    eprintln!("freehand (coronal): {got} voxels, expected ~{expected:.0}");
+    assert!((got as f64 / expected - 1.0).abs() < 0.08, "{got} voxels for ~{expected:.0}");
+    let slices = per_slice(app, 2).iter().filter(|&&n| n > 0).count() as f64;
+    assert!((slices - 40.0 / zoom / s[2]).abs() <= 2.0, "a coronal contour spans {slices} axial slices");
+
+    // Label 1: a polygon in the axial view, closed with Enter; then a second one left open.
+    harness.state_mut().annotate.active = 1;
+    let (_, axial) = harness.state().viewer.viewport_rects[0];
+    let a = axial.center();
+    harness.hover_at(a);
+    harness.run_steps(1);
+    harness.key_press(egui::Key::P);
+    harness.run_steps(1);
+    for d in [(-50.0, -10.0), (-10.0, -45.0), (25.0, -20.0), (15.0, 25.0), (-35.0, 30.0)] {
+        click(&mut harness, a + egui::vec2(d.0, d.1), egui::Modifiers::NONE);
+    }
+    harness.key_press(egui::Key::Enter);
+    harness.run_steps(2);
+    assert!(label_voxels(harness.state(), 1) > 1000, "Enter closes and fills the polygon");
+    for d in [(30.0, 40.0), (70.0, 35.0), (80.0, 75.0)] {
+        click(&mut harness, a + egui::vec2(d.0, d.1), egui::Modifiers::NONE);
+    }
+    harness.hover_at(a + egui::vec2(35.0, 70.0));
+    harness.run_steps(2);
+    let db = Project::open(&project).unwrap();
+    assert_eq!(db.count("annotation_edits").unwrap(), 2, "a freehand fill and a polygon; the open one is not stored");
+    drop(db);
+    let img = harness.render().expect("render");
+    let _ = std::fs::create_dir_all("target/screens");
+    img.save("target/screens/annotate-tools.png").unwrap();
+    // The open polygon's first point is drawn in label 1's colour (red).
+    let p = a + egui::vec2(30.0, 40.0);
+    let px = img.get_pixel(p.x as u32, p.y as u32).0;
+    assert!(u16::from(px[0]) > u16::from(px[1]) + 60, "polygon point drawn: {px:?}");
 }

@@ -3,14 +3,17 @@
 //! they changed so that undo memory follows the size of the change.
 
 pub mod agreement;
+pub mod contour;
 pub mod edit;
 pub mod history;
+pub mod interpolate;
 pub mod io;
 pub mod label_table;
 pub mod labelmap;
 pub mod markup;
 pub mod measure;
 pub mod morph;
+pub mod morph_smooth;
 pub mod rle;
 pub mod tools;
 

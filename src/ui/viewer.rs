@@ -60,6 +60,8 @@ pub struct Viewer {
     pub review_mode: bool,
     /// Annotate mode with a painting tool: the primary button belongs to the tool.
     pub annotate_mode: bool,
+    /// The annotate mode uses double clicks (polygon tool): they do not maximise a viewport.
+    pub double_click_taken: bool,
     /// Blind mode: the patient's identity is hidden in the viewport corners and the browser.
     pub blind: bool,
     /// Views the user zoomed or panned keep their zoom; the others re-fit when their size changes.
@@ -93,6 +95,7 @@ impl Viewer {
             manual_zoom: [false; 4],
             review_mode: false,
             annotate_mode: false,
+            double_click_taken: false,
             blind: false,
             view3d: Default::default(),
         }

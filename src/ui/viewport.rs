@@ -77,7 +77,7 @@ pub fn viewport(ui: &mut egui::Ui, v: &mut Viewer, vp: usize, rect: Rect, lang: 
         view.pan -= nalgebra::Vector2::new(f64::from(d.x), f64::from(d.y)) / view.zoom;
         v.manual_zoom[vp] = true;
     }
-    if response.double_clicked() {
+    if response.double_clicked() && !v.double_click_taken {
         v.maximized = if v.maximized.is_some() { None } else { Some(vp) };
         v.fit_pending = true;
     } else if spatial

@@ -127,16 +127,22 @@ pub(super) fn commit(app: &mut SumiApp, delta: Delta, kind: &str) {
     app.annotate.layer = Some(layer);
 }
 
-/// Runs an operation on the whole layer as one edit (one undo step).
-pub(super) fn operate(app: &mut SumiApp, kind: &str, op: impl FnOnce(&mut LabelMap, &mut Recorder) -> usize) {
+/// Runs an operation on the whole layer as one edit (one undo step). Returns what the operation
+/// returned (the voxels it changed), `None` when it could not run.
+pub(super) fn operate(
+    app: &mut SumiApp,
+    kind: &str,
+    op: impl FnOnce(&mut LabelMap, &mut Recorder) -> usize,
+) -> Option<usize> {
     if app.annotate.stroke.is_some() {
-        return;
+        return None;
     }
-    let Some(layer) = app.annotate.layer.as_mut() else { return };
+    let layer = app.annotate.layer.as_mut()?;
     let mut rec = Recorder::default();
-    op(&mut layer.map, &mut rec);
+    let changed = op(&mut layer.map, &mut rec);
     let delta = rec.finish(&layer.map);
     commit(app, delta, kind);
+    Some(changed)
 }
 
 /// Undoes (or redoes) the last step and records it in the project: a stroke on the layer, a

@@ -6,6 +6,7 @@
 mod layer;
 mod markup_list;
 pub mod markups;
+mod outline;
 mod overlay;
 mod paint;
 mod panel;
@@ -39,6 +40,10 @@ pub enum Tool {
     Angle,
     /// A drag draws a box on the slice (its depth is set in the panel).
     Box,
+    /// Click points of a polygon; closing it fills (or erases) the inside.
+    Polygon,
+    /// A drag outlines a contour; the release fills (or erases) the inside.
+    Freehand,
 }
 
 /// How a viewport draws the layer.
@@ -59,6 +64,10 @@ pub struct Annotate {
     /// window when first needed.
     pub range: Option<(f64, f64)>,
     pub grow_3d: bool,
+    /// The contour tools erase (unlocked labels) instead of filling; Shift does the same.
+    pub contour_erase: bool,
+    /// Ball radius of "Smooth", mm.
+    pub smooth_mm: f64,
     /// The label the brush and region grow write.
     pub active: u8,
     pub labels: Vec<Label>,
@@ -74,6 +83,8 @@ pub struct Annotate {
     stroke: Option<paint::Stroke>,
     /// Measurement markups of the open series.
     pub markups: markups::Markups,
+    /// The polygon or freehand contour being drawn.
+    draft: Option<outline::Draft>,
     overlays: [overlay::Cached; 4],
     /// The project connection the mode writes through, and the project whose settings were read.
     db: Option<Project>,
@@ -90,6 +101,8 @@ impl Default for Annotate {
             threshold: false,
             range: None,
             grow_3d: false,
+            contour_erase: false,
+            smooth_mm: 1.5,
             active: 1,
             labels: Vec::new(),
             layer: None,
@@ -101,6 +114,7 @@ impl Default for Annotate {
             message: None,
             stroke: None,
             markups: Default::default(),
+            draft: None,
             overlays: Default::default(),
             db: None,
             project_seen: None,
@@ -159,6 +173,7 @@ pub fn menu_items(ui: &mut egui::Ui, app: &mut SumiApp) {
 pub fn set_open(app: &mut SumiApp, open: bool) {
     app.annotate.open = open;
     app.annotate.stroke = None;
+    app.annotate.draft = None;
     if open && app.review.open {
         app.set_review(false);
     }
@@ -185,8 +200,13 @@ pub fn frame(ui: &mut egui::Ui, app: &mut SumiApp) {
         project_changed(app);
     }
     app.viewer.annotate_mode = app.annotate.open && app.annotate.tool != Tool::Navigate;
+    // A double click closes a polygon rather than maximising the viewport.
+    app.viewer.double_click_taken = app.viewer.annotate_mode && app.annotate.tool == Tool::Polygon;
     if !app.annotate.open {
         return;
+    }
+    if !matches!(app.annotate.tool, Tool::Polygon | Tool::Freehand) {
+        app.annotate.draft = None;
     }
     layer::sync(app);
     markups::sync(app);
@@ -206,6 +226,7 @@ pub fn viewports(ui: &mut egui::Ui, app: &mut SumiApp, viewports: &[(usize, egui
     overlay::draw(ui, app, viewports);
     markups::draw(ui, app, viewports);
     paint::cursor(ui, app, viewports);
+    outline::draw(ui, app, viewports);
 }
 
 /// A new (or no) project: blind mode and the label table are read from it; the layer reloads.

@@ -1,6 +1,7 @@
 //! The painting tools on the viewports' primary button: a brush or eraser drag is one stroke
 //! (dabs along the pointer path, recorded into one delta, committed when the button is released);
-//! a click with the grow tool fills the connected region in range around the seed.
+//! a click with the grow tool fills the connected region in range around the seed. The contour
+//! tools live in `outline.rs`.
 
 use eframe::egui::{self, PointerButton, Pos2, Rect, Stroke as Line};
 use nalgebra::Vector3;
@@ -49,6 +50,18 @@ impl Mapper {
             f64::from((p.y - self.rect.min.y) / self.rect.height()),
         ];
         self.index_at_uv(uv).map(|v| [v.x, v.y, v.z])
+    }
+
+    /// Screen position of a voxel index point (its projection onto the viewport's plane).
+    pub fn screen_of(&self, idx: [f64; 3]) -> Option<Pos2> {
+        let p = self.g.index_to_patient(Vector3::new(idx[0], idx[1], idx[2]));
+        let uv = self.view.uv_of(&self.g, self.focus, self.size(), p);
+        uv.iter().all(|v| v.is_finite()).then(|| {
+            Pos2::new(
+                self.rect.min.x + uv[0] as f32 * self.rect.width(),
+                self.rect.min.y + uv[1] as f32 * self.rect.height(),
+            )
+        })
     }
 
     /// The voxel axis most nearly along the view's normal (a 2D brush lies across it).
@@ -144,6 +157,7 @@ pub(super) fn input(ui: &egui::Ui, app: &mut SumiApp, viewports: &[(usize, Rect,
                     grow(app, &volume, at);
                 }
             }
+            Tool::Polygon | Tool::Freehand => super::outline::input(ui, app, &m, vp, resp, &volume),
             _ => {}
         }
     }

@@ -5,24 +5,35 @@ use eframe::egui::{self, Key, Modifiers};
 
 use crate::annotate::measure::label_stats;
 use crate::project::default_actor;
+use crate::volume::Plane;
 
 use super::super::app::SumiApp;
 use super::super::i18n::tr;
 use super::{Style, Tool, layer, paint, parse_colour, save_label};
 
-/// Ctrl+Z undo, Ctrl+Shift+Z / Ctrl+Y redo, [ ] brush size, N B E G tools (not while typing).
+/// Ctrl+Z undo, Ctrl+Shift+Z / Ctrl+Y redo, [ ] brush size, N B E G P F tools; Enter, Esc and
+/// Backspace while a contour is drawn (not while typing).
 pub(super) fn keys(ctx: &egui::Context, app: &mut SumiApp) {
     if ctx.egui_wants_keyboard_input() {
         return;
     }
+    let volume = app.viewer.loaded.as_ref().and_then(|l| l.volume.clone());
+    super::outline::keys(ctx, app, volume.as_deref());
     let (redo, undo, smaller, larger, tool) = ctx.input_mut(|i| {
         let redo =
             i.consume_key(Modifiers::COMMAND | Modifiers::SHIFT, Key::Z) || i.consume_key(Modifiers::COMMAND, Key::Y);
         let undo = i.consume_key(Modifiers::COMMAND, Key::Z);
-        let tool = [(Key::N, Tool::Navigate), (Key::B, Tool::Brush), (Key::E, Tool::Eraser), (Key::G, Tool::Grow)]
-            .into_iter()
-            .find(|(k, _)| i.consume_key(Modifiers::NONE, *k))
-            .map(|(_, t)| t);
+        let tool = [
+            (Key::N, Tool::Navigate),
+            (Key::B, Tool::Brush),
+            (Key::E, Tool::Eraser),
+            (Key::G, Tool::Grow),
+            (Key::P, Tool::Polygon),
+            (Key::F, Tool::Freehand),
+        ]
+        .into_iter()
+        .find(|(k, _)| i.consume_key(Modifiers::NONE, *k))
+        .map(|(_, t)| t);
         (redo, undo, i.key_pressed(Key::OpenBracket), i.key_pressed(Key::CloseBracket), tool)
     });
     if redo {
@@ -72,6 +83,8 @@ pub(super) fn panel(ui: &mut egui::Ui, app: &mut SumiApp) {
         ui.separator();
         tool_section(ui, app);
         ui.separator();
+        cleanup_section(ui, app);
+        ui.separator();
         display_section(ui, app);
         ui.separator();
         label_section(ui, app);
@@ -92,17 +105,6 @@ fn layer_section(ui: &mut egui::Ui, app: &mut SumiApp) {
             Some(id) => ui.label(format!("{} (#{id})", default_actor())),
             None => ui.weak(format!("{} ({})", default_actor(), tr(lang, "annot.layer_new"))),
         };
-    });
-    ui.horizontal(|ui| {
-        let label = app.annotate.active;
-        if ui.button(tr(lang, "annot.keep_largest")).on_hover_text(tr(lang, "annot.keep_largest_tip")).clicked() {
-            layer::operate(app, "keep-largest", |map, rec| {
-                crate::annotate::morph::keep_largest_island(map, rec, label)
-            });
-        }
-        if ui.button(tr(lang, "annot.fill_holes")).on_hover_text(tr(lang, "annot.fill_holes_tip")).clicked() {
-            layer::operate(app, "fill-holes", |map, rec| crate::annotate::morph::fill_holes(map, rec, label));
-        }
     });
     ui.horizontal(|ui| {
         if ui
@@ -137,6 +139,8 @@ fn tool_section(ui: &mut egui::Ui, app: &mut SumiApp) {
             (Tool::Line, "annot.line", "annot.line_tip"),
             (Tool::Angle, "annot.angle", "annot.angle_tip"),
             (Tool::Box, "annot.box", "annot.box_tip"),
+            (Tool::Polygon, "annot.polygon", "annot.polygon_tip"),
+            (Tool::Freehand, "annot.freehand", "annot.freehand_tip"),
         ] {
             if ui.selectable_label(a.tool == tool, tr(lang, key)).on_hover_text(tr(lang, tip)).clicked() {
                 a.tool = tool;
@@ -149,6 +153,8 @@ fn tool_section(ui: &mut egui::Ui, app: &mut SumiApp) {
             .on_hover_text(tr(lang, "annot.size_tip"));
     });
     ui.checkbox(&mut a.sphere, tr(lang, "annot.sphere")).on_hover_text(tr(lang, "annot.sphere_tip"));
+    ui.checkbox(&mut a.contour_erase, tr(lang, "annot.contour_erase"))
+        .on_hover_text(tr(lang, "annot.contour_erase_tip"));
     ui.checkbox(&mut a.threshold, tr(lang, "annot.threshold"));
     ui.checkbox(&mut a.grow_3d, tr(lang, "annot.grow_3d"));
     let range = a.range.get_or_insert(window);
@@ -161,6 +167,90 @@ fn tool_section(ui: &mut egui::Ui, app: &mut SumiApp) {
             *range = window;
         }
     });
+}
+
+/// The voxel axis "Interpolate slices" works along: the one across the active slice viewport
+/// (the acquisition axis when the active viewport is the 3D one), with the plane's name.
+fn interpolation_axis(app: &SumiApp) -> (usize, &'static str) {
+    let vp = app.viewer.active;
+    let axis = if app.viewer.is_3d(vp) {
+        None
+    } else {
+        app.viewer
+            .viewport_rects
+            .iter()
+            .find(|(v, _)| *v == vp)
+            .and_then(|(v, r)| paint::Mapper::new(app, *v, *r))
+            .map(|m| m.flat_axis())
+    };
+    let plane = match app.viewer.views.get(vp).map(|v| v.plane) {
+        _ if axis.is_none() => "annot.acquisition",
+        Some(Plane::Axial) => "viewer.axial",
+        Some(Plane::Coronal) => "viewer.coronal",
+        Some(Plane::Sagittal) => "viewer.sagittal",
+        _ => "viewer.native",
+    };
+    (axis.unwrap_or(2), plane)
+}
+
+/// Operations on the active label over the whole layer, each one undo step: keep the largest
+/// island, fill holes, smooth (ball in mm), interpolate between annotated slices.
+fn cleanup_section(ui: &mut egui::Ui, app: &mut SumiApp) {
+    let lang = app.lang;
+    ui.label(tr(lang, "annot.cleanup"));
+    let label = app.annotate.active;
+    let locked = app.annotate.locked();
+    let spacing = app.viewer.loaded.as_ref().map_or([1.0; 3], |l| l.plan.geometry.spacing());
+    let mut done = None;
+    ui.horizontal_wrapped(|ui| {
+        if ui.button(tr(lang, "annot.keep_largest")).on_hover_text(tr(lang, "annot.keep_largest_tip")).clicked() {
+            done = Some((
+                "annot.keep_largest",
+                layer::operate(app, "keep-largest", |map, rec| {
+                    crate::annotate::morph::keep_largest_island(map, rec, label)
+                }),
+            ));
+        }
+        if ui.button(tr(lang, "annot.fill_holes")).on_hover_text(tr(lang, "annot.fill_holes_tip")).clicked() {
+            done = Some((
+                "annot.fill_holes",
+                layer::operate(app, "fill-holes", |map, rec| crate::annotate::morph::fill_holes(map, rec, label)),
+            ));
+        }
+    });
+    ui.horizontal(|ui| {
+        let radius = app.annotate.smooth_mm;
+        if ui.button(tr(lang, "annot.smooth")).on_hover_text(tr(lang, "annot.smooth_tip")).clicked() {
+            done = Some((
+                "annot.smooth",
+                layer::operate(app, "smooth", |map, rec| {
+                    crate::annotate::morph_smooth::smooth_label(map, rec, label, radius, spacing, &locked)
+                }),
+            ));
+        }
+        ui.add(egui::DragValue::new(&mut app.annotate.smooth_mm).range(0.5..=20.0).speed(0.1).suffix(" mm"))
+            .on_hover_text(tr(lang, "annot.smooth_radius"));
+    });
+    let (axis, plane) = interpolation_axis(app);
+    ui.horizontal(|ui| {
+        let tip = format!("{} ({}: {})", tr(lang, "annot.interpolate_tip"), tr(lang, "annot.across"), tr(lang, plane));
+        if ui.button(tr(lang, "annot.interpolate")).on_hover_text(tip).clicked() {
+            done = Some((
+                "annot.interpolate",
+                layer::operate(app, "interpolate", |map, rec| {
+                    crate::annotate::interpolate::interpolate_slices(map, rec, label, axis, spacing, &locked)
+                }),
+            ));
+        }
+        ui.weak(format!("{}: {}", tr(lang, "annot.across"), tr(lang, plane)));
+    });
+    if let Some((what, Some(n))) = done {
+        let why = if n == 0 && locked.contains(&label) { tr(lang, "annot.label_locked") } else { "" };
+        app.annotate.message = Some(format!("{}: {n} {} {why}", tr(lang, what), tr(lang, "annot.voxels_changed")));
+    }
+    if let Some(m) = &app.annotate.message {
+        ui.weak(m);
+    }
 }
 
 fn display_section(ui: &mut egui::Ui, app: &mut SumiApp) {
