@@ -235,3 +235,143 @@ fn painted_labels_show_over_all_three_planes_in_the_2x2_layout() {
         );
     }
 }
+
+/// A `w`×`h`×`d` block of `label` with its lower corner at `lo`, recorded as one edit.
+fn block(
+    map: &mut sumi::annotate::LabelMap,
+    rec: &mut sumi::annotate::Recorder,
+    lo: [usize; 3],
+    n: [usize; 3],
+    label: u8,
+) {
+    let width = map.dims()[0];
+    for z in lo[2]..lo[2] + n[2] {
+        rec.touch(map, z, [lo[0], lo[1], lo[0] + n[0], lo[1] + n[1]]);
+        let s = map.slice_mut(z);
+        for y in lo[1]..lo[1] + n[1] {
+            s[y * width + lo[0]..y * width + lo[0] + n[0]].fill(label);
+        }
+    }
+}
+
+#[test]
+fn compare_shows_the_dice_of_agreement_on_the_two_stored_layers_and_draws_the_difference() {
+    let data = tempfile::tempdir().unwrap();
+    let demo = sumi::demo::ensure_demo_study(data.path()).unwrap();
+    let project = data.path().join("agree.sumi");
+    let mut harness = open(&project, Some(&demo));
+    for _ in 0..2 {
+        harness.get_by_label("Add label").click();
+        harness.run_steps(2);
+    }
+    harness.state_mut().annotate.active = 1;
+    let app = harness.state();
+    let loaded = app.viewer.loaded.as_ref().unwrap();
+    let (uid, g) = (loaded.series_uid.clone(), loaded.plan.geometry.clone());
+    let c = g.patient_to_index(app.viewer.focus).unwrap().map(|v| v.round() as usize);
+
+    // Layer B by another annotator: a block of label 1 through the centre of the shown slice and a
+    // block of label 2 that the shown layer lacks.
+    let mut db = Project::open(&project).unwrap();
+    let b = db.create_label_layer(&uid, "dr-b", "dr-b", g.dims).unwrap();
+    let mut map_b = sumi::annotate::LabelMap::new(g.dims);
+    let mut rec = sumi::annotate::Recorder::default();
+    block(&mut map_b, &mut rec, [c.x - 25, c.y - 6, c.z], [35, 12, 1], 1);
+    block(&mut map_b, &mut rec, [c.x - 10, c.y + 30, c.z - 2], [20, 10, 5], 2);
+    let delta = rec.finish(&map_b);
+    db.commit_label_edit(b, &map_b, &delta, "brush", "dr-b").unwrap();
+    drop(db);
+
+    // Layer A (mine): a 2D stroke through the axial viewport's centre.
+    let (_, axial) = harness.state().viewer.viewport_rects[0];
+    drag(&mut harness, axial.center() - egui::vec2(40.0, 0.0), axial.center() + egui::vec2(40.0, 0.0), 8);
+    assert!(painted(harness.state()) > 0);
+    harness.get_by_value("(none)").click();
+    harness.run_steps(2);
+    harness.get_by_label("#1 dr-b (dr-b)").click();
+    harness.run_steps(2);
+    assert_eq!(harness.state().annotate.compare.other, Some(b), "layer B chosen in the panel");
+    step_until(&mut harness, "the agreement table", |app| app.annotate.compare.result.is_some());
+
+    let db = Project::open(&project).unwrap();
+    let mine = db.label_layers(&uid).unwrap().into_iter().find(|l| l.annotator != "dr-b").unwrap();
+    let map_a = db.load_label_layer(mine.id).unwrap();
+    let expected = sumi::annotate::agreement::agreement(&map_a, &db.load_label_layer(b).unwrap(), g.spacing());
+    eprintln!("agreement: {expected:?}");
+    assert_eq!(expected.len(), 2);
+    assert!(expected[0].dice > 0.1 && expected[0].dice < 0.95, "partial overlap: {:?}", expected[0]);
+    assert_eq!(harness.state().annotate.compare.result.as_ref().unwrap().1, expected, "the worker's table");
+    for r in &expected {
+        let shown = format!("{:.3}", r.dice);
+        assert!(harness.query_by_label(&shown).is_some(), "Dice {shown} of label {} shown", r.label);
+    }
+    assert!(harness.query_by_label(&format!("{:.2}", expected[0].hausdorff95_mm.unwrap())).is_some(), "HD95 shown");
+
+    harness.get_by_label("Difference overlay").click();
+    harness.run_steps(3);
+    harness.hover_at(axial.center() + egui::vec2(0.0, 200.0));
+    harness.run_steps(2);
+    let img = harness.render().expect("render");
+    let _ = std::fs::create_dir_all("target/screens");
+    img.save("target/screens/annotate-agreement.png").unwrap();
+    // The axial centre lies in both layers' label 1 (green); left of B's block only A painted (orange).
+    let px = |p: egui::Pos2| img.get_pixel(p.x as u32, p.y as u32).0;
+    let both = px(axial.center());
+    assert!(u16::from(both[1]) > u16::from(both[0]) + 40 && u16::from(both[1]) > u16::from(both[2]) + 20, "{both:?}");
+    let zoom = harness.state().viewer.views[0].zoom as f32;
+    let a_only = px(axial.center() - egui::vec2(((25.0 + 4.0) * g.spacing()[0]) as f32 * zoom, 0.0));
+    assert!(u16::from(a_only[0]) > u16::from(a_only[2]) + 60, "A only is orange: {a_only:?}");
+}
+
+#[test]
+fn a_submitted_layer_refuses_edits_with_a_message_until_a_reviewer_requests_changes() {
+    let data = tempfile::tempdir().unwrap();
+    let demo = sumi::demo::ensure_demo_study(data.path()).unwrap();
+    let project = data.path().join("review.sumi");
+    let mut harness = open(&project, Some(&demo));
+    harness.get_by_label("Add label").click();
+    harness.run_steps(2);
+    let (_, axial) = harness.state().viewer.viewport_rects[0];
+    drag(&mut harness, axial.center() - egui::vec2(30.0, 0.0), axial.center() + egui::vec2(30.0, 0.0), 6);
+    let voxels = painted(harness.state());
+    assert!(voxels > 0);
+    harness.get_by_label("Submit for review").click();
+    harness.run_steps(3);
+    let id = harness.state().annotate.layer.as_ref().unwrap().id.unwrap();
+    let db = Project::open(&project).unwrap();
+    assert_eq!(db.label_layer_status(id).unwrap(), "submitted");
+    drop(db);
+    assert!(harness.query_by_label("Submitted").is_some(), "the status is shown");
+
+    // A second stroke and Ctrl+Z are refused: nothing changes, and the panel says why.
+    drag(&mut harness, axial.center() + egui::vec2(-30.0, 30.0), axial.center() + egui::vec2(30.0, 30.0), 6);
+    assert_eq!(painted(harness.state()), voxels, "a submitted layer is not painted on");
+    let message = harness.state().annotate.message.clone().expect("a message");
+    assert!(message.contains("cannot be edited"), "{message}");
+    assert!(harness.query_by_label_contains("cannot be edited").is_some(), "the message is in the panel");
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Z);
+    harness.run_steps(3);
+    assert_eq!(painted(harness.state()), voxels, "nor undone");
+    let db = Project::open(&project).unwrap();
+    assert_eq!(db.count("annotation_edits").unwrap(), 1);
+    drop(db);
+
+    // The reviewer asks for changes (a comment is required); the layer is editable again.
+    harness.get_by_label("Request changes").click();
+    harness.run_steps(3);
+    assert!(harness.state().annotate.message.as_deref().is_some_and(|m| m.contains("comment")), "refused without one");
+    harness.get_by_role_and_label(egui::accesskit::Role::TextInput, "Comment").click();
+    harness.run_steps(1);
+    harness.get_by_role_and_label(egui::accesskit::Role::TextInput, "Comment").type_text("extend to the edge");
+    harness.run_steps(2);
+    harness.get_by_label("Request changes").click();
+    harness.run_steps(3);
+    let db = Project::open(&project).unwrap();
+    assert_eq!(db.label_layer_status(id).unwrap(), "changes-requested");
+    let reviews = db.label_layer_reviews(id).unwrap();
+    assert_eq!(reviews.last().unwrap().comment.as_deref(), Some("extend to the edge"));
+    drop(db);
+    assert!(harness.query_by_label_contains("extend to the edge").is_some(), "the comment is in the history");
+    drag(&mut harness, axial.center() + egui::vec2(-30.0, 30.0), axial.center() + egui::vec2(30.0, 30.0), 6);
+    assert!(painted(harness.state()) > voxels, "editable again after changes were requested");
+}

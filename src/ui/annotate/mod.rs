@@ -3,11 +3,14 @@
 //! and redo. One drag is one stroke is one committed edit; the layer and its undo history come
 //! back when the project and series are opened again. Blind mode hides the patient's identity.
 
+mod compare;
 mod layer;
 mod overlay;
 mod paint;
 mod panel;
+pub mod review;
 pub mod strings;
+pub mod strings_review;
 
 use std::path::{Path, PathBuf};
 
@@ -66,6 +69,9 @@ pub struct Annotate {
     /// The project connection the mode writes through, and the project whose settings were read.
     db: Option<Project>,
     project_seen: Option<PathBuf>,
+    /// Layer choice and sign-off (review section) and agreement with a second layer.
+    pub review: review::ReviewState,
+    pub compare: compare::Compare,
 }
 
 impl Default for Annotate {
@@ -91,6 +97,8 @@ impl Default for Annotate {
             overlays: Default::default(),
             db: None,
             project_seen: None,
+            review: Default::default(),
+            compare: Default::default(),
         }
     }
 }
@@ -187,7 +195,9 @@ pub fn viewports(ui: &mut egui::Ui, app: &mut SumiApp, viewports: &[(usize, egui
         return;
     }
     paint::input(ui, app, viewports);
-    overlay::draw(ui, app, viewports);
+    if !compare::draw(ui, app, viewports) {
+        overlay::draw(ui, app, viewports);
+    }
     paint::cursor(ui, app, viewports);
 }
 
@@ -198,6 +208,8 @@ fn project_changed(app: &mut SumiApp) {
     a.db = None;
     a.layer = None;
     a.labels.clear();
+    a.review = Default::default();
+    a.compare = Default::default();
     let Some(Ok(db)) = a.db(app.project.as_deref()) else { return };
     let blind = db.setting("annotate.blind").ok().flatten().is_some_and(|v| v == "yes");
     let labels = db.labels();

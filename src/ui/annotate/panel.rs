@@ -4,7 +4,6 @@
 use eframe::egui::{self, Key, Modifiers};
 
 use crate::annotate::measure::label_stats;
-use crate::project::default_actor;
 
 use super::super::app::SumiApp;
 use super::super::i18n::tr;
@@ -75,22 +74,18 @@ pub(super) fn panel(ui: &mut egui::Ui, app: &mut SumiApp) {
         display_section(ui, app);
         ui.separator();
         label_section(ui, app);
+        ui.separator();
+        super::compare::section(ui, app);
     });
 }
 
 fn layer_section(ui: &mut egui::Ui, app: &mut SumiApp) {
     let lang = app.lang;
-    let (id, can_undo, can_redo) = match &app.annotate.layer {
-        Some(l) => (l.id, l.history.can_undo(), l.history.can_redo()),
-        None => (None, false, false),
+    let (can_undo, can_redo) = match &app.annotate.layer {
+        Some(l) => (l.history.can_undo(), l.history.can_redo()),
+        None => (false, false),
     };
-    ui.horizontal(|ui| {
-        ui.label(format!("{}:", tr(lang, "annot.layer")));
-        match id {
-            Some(id) => ui.label(format!("{} (#{id})", default_actor())),
-            None => ui.weak(format!("{} ({})", default_actor(), tr(lang, "annot.layer_new"))),
-        };
-    });
+    super::review::section(ui, app);
     ui.horizontal(|ui| {
         let label = app.annotate.active;
         if ui.button(tr(lang, "annot.keep_largest")).on_hover_text(tr(lang, "annot.keep_largest_tip")).clicked() {
