@@ -2,7 +2,7 @@
 //! scroll slices, change window/level, switch layouts, and compare a snapshot.
 #![cfg(feature = "gui")]
 
-use std::time::{Duration, Instant};
+mod ui_support;
 
 use eframe::egui;
 use egui_kittest::Harness;
@@ -11,25 +11,7 @@ use sumi::project::deface_review::DefaceStatus;
 use sumi::ui::{Layout, SumiApp};
 use sumi::volume::raycast::RenderMode;
 use sumi::volume::transfer::TfPreset;
-
-fn wgpu_setup() -> sumi::render::egui_wgpu::WgpuSetup {
-    let mut setup = egui_kittest::wgpu::default_wgpu_setup();
-    if let sumi::render::egui_wgpu::WgpuSetup::CreateNew(new) = &mut setup {
-        new.device_descriptor = std::sync::Arc::new(sumi::render::device_descriptor);
-    }
-    setup
-}
-
-/// Steps the UI until `done` holds (background jobs report through channels).
-fn step_until(harness: &mut Harness<'_, SumiApp>, what: &str, done: impl Fn(&SumiApp) -> bool) {
-    let start = Instant::now();
-    while !done(harness.state()) {
-        assert!(start.elapsed() < Duration::from_secs(120), "timed out waiting for {what}");
-        harness.step();
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    harness.run_steps(3);
-}
+use ui_support::{step_until, wgpu_setup};
 
 fn wheel(harness: &Harness<'_, SumiApp>, pos: egui::Pos2, notches: f32) {
     harness.hover_at(pos);

@@ -3,6 +3,8 @@
 //! name, Continue → the settings file is written and what the command line asked for opens.
 #![cfg(feature = "gui")]
 
+mod ui_support;
+
 use std::time::{Duration, Instant};
 
 use eframe::egui;
@@ -10,14 +12,7 @@ use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use sumi::ui::{Lang, SumiApp};
 use sumi::user_settings::{Language, Loaded, Role, UserSettings};
-
-fn wgpu_setup() -> sumi::render::egui_wgpu::WgpuSetup {
-    let mut setup = egui_kittest::wgpu::default_wgpu_setup();
-    if let sumi::render::egui_wgpu::WgpuSetup::CreateNew(new) = &mut setup {
-        new.device_descriptor = std::sync::Arc::new(sumi::render::device_descriptor);
-    }
-    setup
-}
+use ui_support::wgpu_setup;
 
 #[test]
 fn first_run_welcome_in_japanese_as_annotator_continue_writes_settings_and_opens_the_study() {

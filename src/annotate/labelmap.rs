@@ -4,6 +4,7 @@
 
 use super::rle::{self, RleError};
 
+#[derive(Clone)]
 pub struct LabelMap {
     dims: [usize; 3],
     slices: Vec<Option<Box<[u8]>>>,

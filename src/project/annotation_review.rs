@@ -14,7 +14,7 @@ use super::{Project, ProjectError};
 
 /// Who signs: the physician's name, qualification (e.g. "board-certified radiologist") and the
 /// country that licensed them (ISO 3166 code, e.g. "JP").
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Physician {
     pub name: String,
     pub qualification: String,

@@ -341,7 +341,8 @@ pub const TABLE: &[(&str, &str, &str)] = &[
 
 /// The text for `key` in `lang`; the key itself if missing (visible in the UI and caught by tests).
 pub fn tr(lang: Lang, key: &str) -> &'static str {
-    for (k, en, ja) in TABLE.iter().chain(super::annotate::strings::TABLE) {
+    for (k, en, ja) in TABLE.iter().chain(super::annotate::strings::TABLE).chain(super::annotate::strings_review::TABLE)
+    {
         if *k == key {
             return match lang {
                 Lang::En => en,
@@ -360,7 +361,11 @@ mod tests {
     #[test]
     fn every_key_is_unique_and_has_both_languages() {
         let mut keys = std::collections::HashSet::new();
-        for (k, en, ja) in TABLE.iter().chain(super::super::annotate::strings::TABLE) {
+        for (k, en, ja) in TABLE
+            .iter()
+            .chain(super::super::annotate::strings::TABLE)
+            .chain(super::super::annotate::strings_review::TABLE)
+        {
             assert!(keys.insert(*k), "duplicate key {k}");
             assert!(!en.is_empty() && !ja.is_empty(), "{k} lacks a text");
         }

@@ -1,5 +1,7 @@
-//! This annotator's label layer for the open series: loaded with its undo history from the
-//! project, created there on the first stroke, and written back one transaction per edit.
+//! The shown label layer of the open series: this annotator's own unless another was chosen in
+//! the review section; loaded with its undo history from the project, created there on the
+//! first stroke, and written back one transaction per edit. Edits are refused (with a message)
+//! while the layer is submitted or approved.
 
 use std::path::Path;
 
@@ -18,6 +20,11 @@ pub struct Layer {
     pub history: History,
     /// Bumped on every change of `map` (overlay caches and statistics follow it).
     pub revision: u64,
+    /// The layer's name and annotator in the project (this user's until stored otherwise).
+    pub name: String,
+    pub annotator: String,
+    /// Sign-off status: draft, submitted, approved or changes-requested.
+    pub status: String,
     /// Ids for edits kept only in memory (no project): negative, counting down.
     local_id: i64,
 }
@@ -36,8 +43,27 @@ impl Layer {
             map: LabelMap::new(dims),
             history: History::default(),
             revision: 0,
+            name: default_actor(),
+            annotator: default_actor(),
+            status: "draft".into(),
             local_id: 0,
         }
+    }
+
+    /// Whether the sign-off status allows edits (draft or changes requested), as the core enforces.
+    pub fn editable(&self) -> bool {
+        matches!(self.status.as_str(), "draft" | "changes-requested")
+    }
+}
+
+/// Refuses an edit of a submitted or approved layer with a message; true when editing may go on.
+pub(super) fn may_edit(app: &mut SumiApp) -> bool {
+    match &app.annotate.layer {
+        Some(l) if !l.editable() => {
+            app.annotate.message = Some(format!("{} ({})", tr(app.lang, "review.locked"), l.status));
+            false
+        }
+        _ => true,
     }
 }
 
@@ -48,12 +74,14 @@ pub(super) fn sync(app: &mut SumiApp) {
         return;
     };
     let (uid, dims) = (l.series_uid.clone(), l.plan.geometry.dims);
-    if app.annotate.layer.as_ref().is_some_and(|x| x.series_uid == uid && x.map.dims() == dims) {
+    let switch = app.annotate.review.switch_to.take();
+    if switch.is_none() && app.annotate.layer.as_ref().is_some_and(|x| x.series_uid == uid && x.map.dims() == dims) {
         return;
     }
     app.annotate.stroke = None;
+    app.annotate.message = None;
     let project = app.project.clone();
-    match load(&mut app.annotate, project.as_deref(), &uid, dims, app.lang) {
+    match load(&mut app.annotate, project.as_deref(), &uid, dims, app.lang, switch) {
         Ok(layer) => app.annotate.layer = Some(layer),
         Err(e) => {
             app.problems.push(e);
@@ -62,30 +90,47 @@ pub(super) fn sync(app: &mut SumiApp) {
     }
 }
 
-fn load(a: &mut Annotate, project: Option<&Path>, uid: &str, dims: [usize; 3], lang: Lang) -> Result<Layer, String> {
+fn load(
+    a: &mut Annotate,
+    project: Option<&Path>,
+    uid: &str,
+    dims: [usize; 3],
+    lang: Lang,
+    want: Option<i64>,
+) -> Result<Layer, String> {
     let mut layer = Layer::empty(uid, dims);
     let Some(db) = a.db(project) else { return Ok(layer) };
     let db = db.map_err(|e| e.to_string())?;
     let me = default_actor();
     let layers = db.label_layers(uid).map_err(|e| e.to_string())?;
-    let info = layers.into_iter().find(|i| i.annotator == me);
-    if let Some(info) = &info {
-        if info.dims != dims {
-            return Err(format!(
-                "{}: {} ({} {:?} ≠ {:?})",
-                db.path,
-                tr(lang, "annot.layer_mismatch"),
-                info.name,
-                info.dims,
-                dims
-            ));
-        }
-        layer.map = db.load_label_layer(info.id).map_err(|e| e.to_string())?;
-        layer.id = Some(info.id);
+    // The chosen layer, else my own (named after me; any of mine for layers stored otherwise).
+    let chosen = match want {
+        Some(id) => layers.iter().find(|i| i.id == id),
+        None => layers
+            .iter()
+            .find(|i| i.annotator == me && i.name == me)
+            .or_else(|| layers.iter().find(|i| i.annotator == me && i.name != super::review::CONSENSUS)),
+    };
+    let Some(info) = chosen.cloned() else {
+        // No layer yet: label-table and markup steps have a history all the same.
+        layer.history = History::restore(db.undo_history(uid, &me, None).map_err(|e| e.to_string())?);
+        return Ok(layer);
+    };
+    if info.dims != dims {
+        return Err(format!(
+            "{}: {} ({} {:?} ≠ {:?})",
+            db.path,
+            tr(lang, "annot.layer_mismatch"),
+            info.name,
+            info.dims,
+            dims
+        ));
     }
+    layer.map = db.load_label_layer(info.id).map_err(|e| e.to_string())?;
+    layer.id = Some(info.id);
     // Strokes, label-table and markup steps in the order they were made.
-    let steps = db.undo_history(uid, &me, layer.id).map_err(|e| e.to_string())?;
-    layer.history = History::restore(steps);
+    layer.history = History::restore(db.undo_history(uid, &me, layer.id).map_err(|e| e.to_string())?);
+    (layer.name, layer.annotator, layer.status) = (info.name, info.annotator, info.status);
     Ok(layer)
 }
 
@@ -107,7 +152,7 @@ pub(super) fn commit(app: &mut SumiApp, delta: Delta, kind: &str) {
             Some(Ok(db)) => {
                 let id = match layer.id {
                     Some(id) => Ok(id),
-                    None => db.create_label_layer(&layer.series_uid, &me, &me, layer.map.dims()),
+                    None => db.create_label_layer(&layer.series_uid, &layer.name, &layer.annotator, layer.map.dims()),
                 };
                 id.and_then(|id| {
                     layer.id = Some(id);
@@ -134,7 +179,7 @@ pub(super) fn operate(
     kind: &str,
     op: impl FnOnce(&mut LabelMap, &mut Recorder) -> usize,
 ) -> Option<usize> {
-    if app.annotate.stroke.is_some() {
+    if app.annotate.stroke.is_some() || !may_edit(app) {
         return None;
     }
     let layer = app.annotate.layer.as_mut()?;
@@ -150,10 +195,10 @@ pub(super) fn operate(
 pub(super) fn undo(app: &mut SumiApp, redo: bool) {
     let project = app.project.clone();
     let lang = app.lang;
-    let a = &mut app.annotate;
-    if a.stroke.is_some() {
+    if app.annotate.stroke.is_some() || !may_edit(app) {
         return;
     }
+    let a = &mut app.annotate;
     let Some(mut layer) = a.layer.take() else { return };
     let step = if redo { layer.history.redo_step(&mut layer.map) } else { layer.history.undo_step(&mut layer.map) };
     // Label and markup steps: the state to put back (voxels are already back on the map).

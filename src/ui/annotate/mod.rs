@@ -3,6 +3,7 @@
 //! and redo. One drag is one stroke is one committed edit; the layer and its undo history come
 //! back when the project and series are opened again. Blind mode hides the patient's identity.
 
+mod compare;
 mod layer;
 mod markup_list;
 pub mod markups;
@@ -10,7 +11,9 @@ mod outline;
 mod overlay;
 mod paint;
 mod panel;
+pub mod review;
 pub mod strings;
+pub mod strings_review;
 
 use std::path::{Path, PathBuf};
 
@@ -89,6 +92,9 @@ pub struct Annotate {
     /// The project connection the mode writes through, and the project whose settings were read.
     db: Option<Project>,
     project_seen: Option<PathBuf>,
+    /// Layer choice and sign-off (review section) and agreement with a second layer.
+    pub review: review::ReviewState,
+    pub compare: compare::Compare,
 }
 
 impl Default for Annotate {
@@ -118,6 +124,8 @@ impl Default for Annotate {
             overlays: Default::default(),
             db: None,
             project_seen: None,
+            review: Default::default(),
+            compare: Default::default(),
         }
     }
 }
@@ -223,7 +231,9 @@ pub fn viewports(ui: &mut egui::Ui, app: &mut SumiApp, viewports: &[(usize, egui
     }
     paint::input(ui, app, viewports);
     markups::input(ui, app, viewports);
-    overlay::draw(ui, app, viewports);
+    if !compare::draw(ui, app, viewports) {
+        overlay::draw(ui, app, viewports);
+    }
     markups::draw(ui, app, viewports);
     paint::cursor(ui, app, viewports);
     outline::draw(ui, app, viewports);
@@ -236,6 +246,8 @@ fn project_changed(app: &mut SumiApp) {
     a.db = None;
     a.layer = None;
     a.labels.clear();
+    a.review = Default::default();
+    a.compare = Default::default();
     let Some(Ok(db)) = a.db(app.project.as_deref()) else { return };
     let blind = db.setting("annotate.blind").ok().flatten().is_some_and(|v| v == "yes");
     let labels = db.labels();

@@ -111,6 +111,15 @@ pub(super) fn input(ui: &egui::Ui, app: &mut SumiApp, viewports: &[(usize, Rect,
     if app.annotate.layer.as_ref().is_none_or(|l| l.map.dims() != volume.geometry.dims) {
         return;
     }
+    // A submitted or approved layer is not painted on: say why when the user tries.
+    if app.annotate.layer.as_ref().is_some_and(|l| !l.editable()) {
+        let pressed =
+            |r: &egui::Response| r.drag_started_by(PointerButton::Primary) || r.clicked_by(PointerButton::Primary);
+        if viewports.iter().any(|(vp, _, r)| !app.viewer.is_3d(*vp) && pressed(r)) {
+            layer::may_edit(app);
+        }
+        return;
+    }
     for (vp, rect, resp) in viewports {
         let vp = *vp;
         if app.viewer.is_3d(vp) {

@@ -4,7 +4,6 @@
 use eframe::egui::{self, Key, Modifiers};
 
 use crate::annotate::measure::label_stats;
-use crate::project::default_actor;
 use crate::volume::Plane;
 
 use super::super::app::SumiApp;
@@ -90,22 +89,18 @@ pub(super) fn panel(ui: &mut egui::Ui, app: &mut SumiApp) {
         label_section(ui, app);
         ui.separator();
         super::markup_list::section(ui, app);
+        ui.separator();
+        super::compare::section(ui, app);
     });
 }
 
 fn layer_section(ui: &mut egui::Ui, app: &mut SumiApp) {
     let lang = app.lang;
-    let (id, can_undo, can_redo) = match &app.annotate.layer {
-        Some(l) => (l.id, l.history.can_undo(), l.history.can_redo()),
-        None => (None, false, false),
+    let (can_undo, can_redo) = match &app.annotate.layer {
+        Some(l) => (l.history.can_undo(), l.history.can_redo()),
+        None => (false, false),
     };
-    ui.horizontal(|ui| {
-        ui.label(format!("{}:", tr(lang, "annot.layer")));
-        match id {
-            Some(id) => ui.label(format!("{} (#{id})", default_actor())),
-            None => ui.weak(format!("{} ({})", default_actor(), tr(lang, "annot.layer_new"))),
-        };
-    });
+    super::review::section(ui, app);
     ui.horizontal(|ui| {
         if ui
             .add_enabled(can_undo, egui::Button::new(tr(lang, "annot.undo")))

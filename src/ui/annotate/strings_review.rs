@@ -1,0 +1,57 @@
+//! Strings of the annotation panel's review and agreement sections (English, Japanese); `i18n::tr`
+//! looks here too.
+
+/// (key, English, Japanese)
+pub const TABLE: &[(&str, &str, &str)] = &[
+    ("review.create_mine", "Create my layer", "自分のレイヤーを作成"),
+    ("review.create_consensus", "Copy to consensus layer", "コンセンサスレイヤーへコピー"),
+    (
+        "review.create_consensus_tip",
+        "Creates a consensus layer of this series holding a copy of the shown layer",
+        "表示中のレイヤーをコピーしたコンセンサスレイヤーを作成します",
+    ),
+    ("review.status", "Status", "状態"),
+    ("review.draft", "Draft", "下書き"),
+    ("review.submitted", "Submitted", "提出済み"),
+    ("review.approved", "Approved", "承認済み"),
+    ("review.changes_requested", "Changes requested", "修正依頼"),
+    ("review.by", "Last decision by", "最終判断"),
+    ("review.history", "History", "履歴"),
+    ("layer_review.comment", "Comment", "コメント"),
+    ("review.submit", "Submit for review", "レビューに提出"),
+    (
+        "review.submit_tip",
+        "Hands the layer in; it cannot be edited until a reviewer requests changes",
+        "レイヤーを提出します。修正依頼があるまで編集できません",
+    ),
+    ("review.reviewer", "Reviewer (physician)", "レビュアー（医師）"),
+    ("review.name", "Name", "氏名"),
+    ("review.qualification", "Qualification", "資格"),
+    ("review.country", "Licence country", "免許国"),
+    ("layer_review.approve", "Approve", "承認"),
+    ("review.request_changes", "Request changes", "修正を依頼"),
+    (
+        "review.locked",
+        "This layer cannot be edited while it is submitted or approved",
+        "提出済みまたは承認済みのレイヤーは編集できません",
+    ),
+    ("agree.title", "Agreement", "一致度"),
+    ("agree.compare_with", "Compare with", "比較対象"),
+    ("agree.none", "(none)", "（なし）"),
+    ("agree.computing", "Computing Dice and HD95…", "Dice と HD95 を計算中…"),
+    ("agree.label", "Label", "ラベル"),
+    ("agree.voxels_a", "Voxels A", "ボクセル A"),
+    ("agree.voxels_b", "Voxels B", "ボクセル B"),
+    ("agree.dice", "Dice", "Dice"),
+    ("agree.hd95", "HD95 (mm)", "HD95（mm）"),
+    ("agree.diff", "Difference overlay", "差分オーバーレイ"),
+    (
+        "agree.diff_tip",
+        "Draws where the shown layer (A) and the compared layer (B) agree and differ",
+        "表示中のレイヤー（A）と比較対象（B）の一致・不一致を表示します",
+    ),
+    ("agree.a_only", "A only", "A のみ"),
+    ("agree.b_only", "B only", "B のみ"),
+    ("agree.both", "Both (same label)", "両方（同じラベル）"),
+    ("agree.no_labels", "Neither layer holds a label.", "どちらのレイヤーにもラベルがありません。"),
+];
