@@ -8,7 +8,7 @@
 use nalgebra::{Matrix3, Point3, Vector3};
 use sumi::render::gpu_volume::GpuVolume;
 use sumi::render::mpr::MprResources;
-use sumi::render::raycast::{RaycastParams, RaycastStyle};
+use sumi::render::raycast::{RaycastParams, RaycastStyle, default_label_palette};
 use sumi::render::wgpu;
 use sumi::volume::camera::{ClipBox, OrbitCamera, RayFrame, StandardView};
 use sumi::volume::raycast::{BrickGrid, CpuRender, RenderMode, render_cpu};
@@ -91,6 +91,7 @@ fn style(mode: RenderMode) -> RaycastStyle {
         iso_rgb: [0.9, 0.8, 0.7],
         tf: TfPreset::CtBone.points((0.0, 0.0)),
         mask_opacity: 0.0,
+        labels: default_label_palette(),
         skip_empty: true,
     }
 }

@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use super::gpu_volume::GpuVolume;
 use super::mpr::MprResources;
-use super::raycast::{RaycastParams, RaycastStyle};
+use super::raycast::{RaycastParams, RaycastStyle, default_label_palette};
 use crate::volume::camera::{ClipBox, OrbitCamera, RayFrame};
 use crate::volume::raycast::{BrickGrid, RenderMode};
 use crate::volume::transfer::{SKIN, TfPreset};
@@ -61,6 +61,7 @@ pub fn run(volume: &Volume, size: [u32; 2], frames: usize) -> Result<BenchReport
         iso_rgb: SKIN,
         tf: preset.points(range),
         mask_opacity: 0.0,
+        labels: default_label_palette(),
         skip_empty,
     };
     let half = [size[0] / 2, size[1] / 2];

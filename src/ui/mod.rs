@@ -4,12 +4,14 @@
 pub mod annotate;
 mod app;
 mod browser;
+pub mod deface_overlay;
 pub mod deface_panel;
 pub mod deid_panel;
 pub mod export_panel;
 pub mod fonts;
 pub mod i18n;
 mod jobs;
+pub mod overlay3d;
 mod problems;
 pub mod review;
 mod review_boxes;

@@ -24,6 +24,18 @@ pub fn toolbar(ui: &mut egui::Ui, v: &mut Viewer, lang: Lang) {
                 v.set_layout(layout);
             }
         }
+        let volume = v.loaded.as_ref().is_some_and(|l| matches!(l.plan.kind, SeriesKind::Volume));
+        if volume && matches!(v.layout, Layout::TwoByTwo | Layout::ThreeD) {
+            ui.separator();
+            ui.label(tr(lang, "view3d.fourth"));
+            let mut oblique = v.fourth_oblique;
+            ui.selectable_value(&mut oblique, false, tr(lang, "view3d.fourth_3d"));
+            ui.selectable_value(&mut oblique, true, tr(lang, "view3d.fourth_oblique"))
+                .on_hover_text(tr(lang, "view3d.oblique_hint"));
+            if oblique != v.fourth_oblique {
+                v.set_fourth_oblique(oblique);
+            }
+        }
         ui.separator();
         ui.label(tr(lang, "toolbar.window"));
         let modality = v.loaded.as_ref().map(|l| l.plan.modality.clone()).unwrap_or_default();
