@@ -132,9 +132,10 @@ pub fn before_viewports(ctx: &egui::Context, app: &mut SumiApp) {
     if p.mask.len() != g.voxel_count() {
         return;
     }
-    let hit = app.viewer.viewport_rects.iter().find(|(vp, r)| {
-        r.contains(origin) && !app.viewer.is_3d(*vp) && app.viewer.views[*vp].plane == Plane::Sagittal
-    });
+    let hit =
+        app.viewer.viewport_rects.iter().find(|(vp, r)| {
+            r.contains(origin) && !app.viewer.is_3d(*vp) && app.viewer.views[*vp].plane == Plane::Sagittal
+        });
     let Some(&(vp, rect)) = hit else { return };
     let view = &app.viewer.views[vp];
     let size = [f64::from(rect.width()), f64::from(rect.height())];
@@ -187,9 +188,8 @@ pub fn draw(ui: &egui::Ui, app: &mut SumiApp, viewports: &[(usize, Rect, egui::R
         if cached.key != key {
             cached.key = key;
             let size = [f64::from(rect.width()), f64::from(rect.height())];
-            cached.texture = tint_image(&p.mask, g, view, app.viewer.focus, size, px).map(|img| {
-                ui.ctx().load_texture(format!("deface-tint-{vp}"), img, TextureOptions::NEAREST)
-            });
+            cached.texture = tint_image(&p.mask, g, view, app.viewer.focus, size, px)
+                .map(|img| ui.ctx().load_texture(format!("deface-tint-{vp}"), img, TextureOptions::NEAREST));
         }
         let Some(tex) = &cached.texture else { continue };
         let shift = drag.map_or(egui::Vec2::ZERO, |d| preview_shift(view, g, d.depth - d.depth_before));
@@ -214,11 +214,8 @@ mod tests {
 
     #[test]
     fn tint_marks_the_masked_voxels_and_outlines_the_cut() {
-        let g = Geometry {
-            dims: [20, 20, 10],
-            origin: Point3::new(0.0, 0.0, 0.0),
-            axes: nalgebra::Matrix3::identity(),
-        };
+        let g =
+            Geometry { dims: [20, 20, 10], origin: Point3::new(0.0, 0.0, 0.0), axes: nalgebra::Matrix3::identity() };
         // Remove everything anterior of y = 6 (small y is anterior).
         let mask: Vec<u8> = (0..g.voxel_count()).map(|n| u8::from((n / 20) % 20 < 6)).collect();
         let view = SliceView { zoom: 2.0, ..SliceView::new(Plane::Sagittal) };

@@ -203,8 +203,7 @@ pub fn panel(ui: &mut egui::Ui, app: &mut SumiApp) {
     changed |=
         settled(ui.add(egui::Slider::new(&mut p.margin_mm, 5.0..=30.0).step_by(1.0).text(tr(lang, "deface.margin"))));
     let (lo, hi) = super::deface_overlay::DEPTH_RANGE;
-    changed |=
-        settled(ui.add(egui::Slider::new(&mut p.depth_mm, lo..=hi).step_by(1.0).text(tr(lang, "deface.depth"))));
+    changed |= settled(ui.add(egui::Slider::new(&mut p.depth_mm, lo..=hi).step_by(1.0).text(tr(lang, "deface.depth"))));
     ui.label(egui::RichText::new(tr(lang, "deface.drag_hint")).small().weak());
     ui.horizontal(|ui| {
         if ui.button(tr(lang, "deface.rerun")).clicked() {

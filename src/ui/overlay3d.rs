@@ -96,11 +96,10 @@ pub fn sync(app: &mut SumiApp) {
         .then_some(app.deface.proposal.as_ref())
         .flatten()
         .filter(|p| p.mask.len() == count && app.deface.series_uid.as_deref() == Some(l.series_uid.as_str()));
-    let layer = app
-        .annotate
-        .layer
-        .as_ref()
-        .filter(|layer| app.viewer.view3d.show_labels && layer.series_uid == l.series_uid && layer.map.dims() == dims);
+    let layer =
+        app.annotate.layer.as_ref().filter(|layer| {
+            app.viewer.view3d.show_labels && layer.series_uid == l.series_uid && layer.map.dims() == dims
+        });
     let want = match (deface, layer) {
         (Some(_), _) => Some(Source::Deface(app.deface.revision)),
         (None, Some(layer)) => Some(Source::Labels(layer.revision)),
@@ -129,8 +128,8 @@ pub fn sync(app: &mut SumiApp) {
             app.viewer.view3d.palette = deface_palette();
         }
         (Some(src @ Source::Labels(_)), _, Some(layer)) => {
-            let incremental = matches!(state.uploaded, Some((id, Source::Labels(_))) if id == gpu_id)
-                && state.copy.len() == count;
+            let incremental =
+                matches!(state.uploaded, Some((id, Source::Labels(_))) if id == gpu_id) && state.copy.len() == count;
             if incremental {
                 if let Some((z0, z1)) = changed_slices(&mut state.copy, &layer.map) {
                     let n = dims[0] * dims[1];

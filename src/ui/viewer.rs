@@ -331,7 +331,9 @@ impl Viewer {
     /// The fourth viewport shows the 3D view for volumes (2×2 and 3D layouts), unless it was
     /// switched to the oblique plane.
     pub fn is_3d(&self, vp: usize) -> bool {
-        vp == 3 && !self.fourth_oblique && self.loaded.as_ref().is_some_and(|l| matches!(l.plan.kind, SeriesKind::Volume))
+        vp == 3
+            && !self.fourth_oblique
+            && self.loaded.as_ref().is_some_and(|l| matches!(l.plan.kind, SeriesKind::Volume))
     }
 
     /// Draws the visible viewports; returns (viewport, rect, response) for each.
