@@ -133,13 +133,21 @@ fn fourth_viewport_toggles_to_an_oblique_plane_that_rotates_and_shows_in_the_3d_
 fn defacing_mask_is_tinted_in_the_mpr_views_and_dragging_the_cut_reruns_the_proposal() {
     let (_data, mut harness) = demo_harness(egui::vec2(1600.0, 1000.0), |app| app.deface.open = true);
     step_until(&mut harness, "the defacing proposal", |app| app.deface.proposal.is_some() && !app.deface.busy());
+    harness.get_by_label("2×2").click();
+    harness.run_steps(3);
+    std::thread::sleep(Duration::from_millis(200));
+    harness.run_steps(2);
     let app = harness.state();
-    assert_eq!(app.viewer.layout, Layout::OneByThree);
+    assert_eq!(app.viewer.layout, Layout::TwoByTwo);
+    assert!(app.viewer.is_3d(3));
     let p = app.deface.proposal.clone().unwrap();
+    let nz = app.viewer.loaded.as_ref().unwrap().plan.geometry.dims[2];
+    assert_eq!(app.viewer.view3d.mask3d.last_update_slices, nz, "the mask went to the 3D view whole");
     assert!(p.is_head && p.removed_voxels > 10_000, "{}", p.reason());
     let l = app.viewer.loaded.as_ref().unwrap();
     let g = l.plan.geometry.clone();
     let (vp, rect) = app.viewer.viewport_rects[2];
+    let (_, r3) = *app.viewer.viewport_rects.iter().find(|(vp, _)| *vp == 3).unwrap();
     let view = app.viewer.views[vp].clone();
     let focus = app.viewer.focus;
     assert_eq!(view.plane, Plane::Sagittal);
@@ -160,6 +168,27 @@ fn defacing_mask_is_tinted_in_the_mpr_views_and_dragging_the_cut_reruns_the_prop
     save(&img, "deface-review-mpr.png");
     let px = img.get_pixel(grab.x as u32, grab.y as u32).0;
     assert!(px[0] > px[1] + 30 && px[0] > px[2] + 30, "the removed region is tinted red: {px:?}");
+    // The 3D view (the face, from the front) is tinted where the mask removes it: closing the
+    // review takes the tint away.
+    let reds = |img: &image::RgbaImage| {
+        let mut n = 0;
+        for y in (r3.min.y as u32 + 20..r3.max.y as u32 - 20).step_by(2) {
+            for x in (r3.min.x as u32..r3.max.x as u32).step_by(2) {
+                let c = img.get_pixel(x, y).0;
+                n += usize::from(i32::from(c[0]) > i32::from(c[1]) + 70 && i32::from(c[0]) > i32::from(c[2]) + 70);
+            }
+        }
+        n
+    };
+    let tinted = reds(&img);
+    harness.state_mut().deface.open = false;
+    harness.run_steps(3);
+    std::thread::sleep(Duration::from_millis(200));
+    harness.run_steps(2);
+    let plain = reds(&harness.render().expect("render"));
+    assert!(tinted > 2 * plain + 100, "3D: {tinted} red pixels with the review open, {plain} without");
+    harness.state_mut().deface.open = true;
+    harness.run_steps(3);
 
     // Drag the red region 40 px posteriorly (screen right): deeper cut, re-proposed off the UI thread.
     let depth = harness.state().deface.params.depth_mm;

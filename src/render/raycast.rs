@@ -274,6 +274,11 @@ impl RaycastResources {
         e.mask_texture = texture;
     }
 
+    /// Does volume `volume_id` have a mask?
+    pub fn has_mask(&self, volume_id: u64) -> bool {
+        self.extras.get(&volume_id).is_some_and(|e| e.mask_texture.is_some())
+    }
+
     /// Rewrites k-slices `z0..` of the mask in place (`labels`: whole slices, tightly packed),
     /// without rebinding. False when the volume has no mask of that size (call `set_mask`).
     pub fn update_mask_slices(&self, queue: &wgpu::Queue, volume_id: u64, z0: usize, labels: &[u8]) -> bool {

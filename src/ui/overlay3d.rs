@@ -105,9 +105,8 @@ pub fn sync(app: &mut SumiApp) {
         (None, Some(layer)) => Some(Source::Labels(layer.revision)),
         (None, None) => None,
     };
-    let state = &mut app.viewer.view3d.mask3d;
-    if state.uploaded.map(|u| (u.0, Some(u.1))) == Some((gpu_id, want)) || (state.uploaded.is_none() && want.is_none())
-    {
+    // Only while a 3D view shows (switching to one catches up).
+    if !app.viewer.visible().into_iter().any(|vp| app.viewer.is_3d(vp)) {
         return;
     }
     let Some(rs) = app.viewer.render_state().cloned() else { return };
@@ -118,6 +117,14 @@ pub fn sync(app: &mut SumiApp) {
     }
     let rc = res.raycast_mut(&rs.device, &rs.queue);
     let state = &mut app.viewer.view3d.mask3d;
+    // A replaced volume texture (same id) drops its mask: upload again.
+    if state.uploaded.is_some_and(|u| u.0 == gpu_id) && !rc.has_mask(gpu_id) {
+        state.uploaded = None;
+    }
+    let current = state.uploaded.filter(|u| u.0 == gpu_id).map(|u| u.1);
+    if current == want && (want.is_some() || state.uploaded.is_none()) {
+        return;
+    }
     state.last_update_slices = 0;
     match (want, deface, layer) {
         (Some(src @ Source::Deface(_)), Some(p), _) => {
