@@ -25,6 +25,8 @@ struct Params {
     visible: vec4<f32>,
     // Transfer function: display RGB and opacity per step.
     lut: array<vec4<f32>, 256>,
+    // Label tint per label value: rgb colour, a strength (0: not tinted).
+    labels: array<vec4<f32>, 256>,
 };
 
 @group(0) @binding(0) var<uniform> p: Params;
@@ -91,14 +93,6 @@ fn shade(rgb: vec3<f32>, grad: vec3<f32>) -> vec3<f32> {
     return clamp(rgb * (0.2 + 0.75 * ndl) + vec3<f32>(spec), vec3<f32>(0.0), vec3<f32>(1.0));
 }
 
-fn label_colour(label: u32) -> vec3<f32> {
-    if label == 1u {
-        return vec3<f32>(1.0, 0.25, 0.2);
-    }
-    let h = fract(f32(label) * 0.618034) * 6.0;
-    return clamp(vec3<f32>(abs(h - 3.0) - 1.0, 2.0 - abs(h - 2.0), 2.0 - abs(h - 4.0)), vec3<f32>(0.0), vec3<f32>(1.0));
-}
-
 fn tint(rgb: vec3<f32>, t: vec3<f32>) -> vec3<f32> {
     let dims = textureDimensions(mask);
     if p.clip_lo.w <= 0.0 || all(dims == vec3<u32>(1u)) {
@@ -106,10 +100,11 @@ fn tint(rgb: vec3<f32>, t: vec3<f32>) -> vec3<f32> {
     }
     let i = min(vec3<u32>(max(t, vec3<f32>(0.0)) * vec3<f32>(dims)), dims - 1u);
     let label = textureLoad(mask, i, 0).r;
-    if label == 0u {
+    let c = p.labels[min(label, 255u)];
+    if label == 0u || c.a <= 0.0 {
         return rgb;
     }
-    return mix(rgb, label_colour(label) * (0.35 + 0.65 * max(max(rgb.r, rgb.g), rgb.b)), p.clip_lo.w);
+    return mix(rgb, c.rgb * (0.35 + 0.65 * max(max(rgb.r, rgb.g), rgb.b)), p.clip_lo.w * c.a);
 }
 
 fn lut(v: f32) -> vec4<f32> {

@@ -434,6 +434,9 @@ enum BenchCommand {
         height: u32,
         #[arg(long, default_value_t = 5)]
         frames: usize,
+        /// Only the rows with the label overlay on.
+        #[arg(long)]
+        overlay_only: bool,
     },
     /// Time the defacing proposal (load excluded) on a DICOM series folder or NIfTI file.
     Deface {
@@ -473,8 +476,8 @@ fn main() -> ExitCode {
         Some(Command::Bench { what: BenchCommand::Load { dir, json } }) => cli::bench_load(&dir, json),
         Some(Command::Bench { what: BenchCommand::Gui { dir } }) => cli::bench_gui(dir),
         Some(Command::Bench { what: BenchCommand::Deface { input, runs } }) => cli::bench_deface(&input, runs),
-        Some(Command::Bench { what: BenchCommand::Gui3d { dir, width, height, frames } }) => {
-            cli::bench_gui3d(&dir, [width, height], frames)
+        Some(Command::Bench { what: BenchCommand::Gui3d { dir, width, height, frames, overlay_only } }) => {
+            cli::bench_gui3d(&dir, [width, height], frames, overlay_only)
         }
         Some(Command::Demo { out }) => cli::demo(&out),
         Some(Command::Export { project, out, studies, series, vault, user, labels, jobs, check, json }) => {

@@ -186,3 +186,90 @@ fn hot_iron_colour_map_follows_window_level_in_the_shader() {
     }
     assert!(checked > 500, "only {checked} pixels inside the volume");
 }
+
+/// The filtered (trilinear) render of `view` through `focus`.
+fn render_view(
+    device: &wgpu::Device,
+    queue: &wgpu::Queue,
+    res: &mut MprResources,
+    volume: &Volume,
+    view: &SliceView,
+    focus: Point3<f64>,
+    window: (f64, f64),
+) -> (Vec<u8>, nalgebra::Matrix4<f64>) {
+    let m = view.uv_to_texcoord(&volume.geometry, focus, [f64::from(SIZE); 2]).unwrap();
+    let params = MprParams::new(&m, res.volume(1).unwrap(), window, false, false);
+    (render(device, queue, res, &params), m)
+}
+
+/// Largest channel difference per pixel between two RGBA images.
+fn max_difference(a: &[u8], b: &[u8]) -> i32 {
+    a.iter().zip(b).map(|(x, y)| (i32::from(*x) - i32::from(*y)).abs()).max().unwrap_or(0)
+}
+
+#[test]
+fn oblique_plane_at_zero_degrees_is_the_axial_slice_and_at_ninety_about_right_the_coronal() {
+    let (device, queue) = device();
+    let volume = test_volume();
+    let mut res = resources_with(&device, &queue, &volume);
+    let g = &volume.geometry;
+    let focus = g.index_to_patient(Vector3::new(4.2, 3.1, 2.2));
+    let window = (100.0, 900.0);
+    let fitted = |plane: Plane| {
+        let mut v = SliceView::new(plane);
+        v.zoom = SliceView::new(Plane::Axial).fit_zoom(g, [f64::from(SIZE); 2]);
+        v
+    };
+    let mut oblique = sumi::volume::Oblique::default();
+    let (axial, _) = render_view(&device, &queue, &mut res, &volume, &fitted(Plane::Axial), focus, window);
+    let (flat, _) = render_view(&device, &queue, &mut res, &volume, &fitted(Plane::Oblique(oblique)), focus, window);
+    assert!(axial.chunks(4).filter(|p| p[0] > 0).count() > 300, "the axial slice covers the view");
+    assert!(max_difference(&axial, &flat) <= 1, "0°: {} grey levels apart", max_difference(&axial, &flat));
+    // Tilted in steps (as a drag would), a quarter turn about the screen-right axis.
+    for _ in 0..9 {
+        oblique.tilt(std::f64::consts::FRAC_PI_2 / 9.0);
+    }
+    let (coronal, _) = render_view(&device, &queue, &mut res, &volume, &fitted(Plane::Coronal), focus, window);
+    let (tilted, _) = render_view(&device, &queue, &mut res, &volume, &fitted(Plane::Oblique(oblique)), focus, window);
+    assert!(coronal.chunks(4).filter(|p| p[0] > 0).count() > 300, "the coronal slice covers the view");
+    let off = coronal.chunks(4).zip(tilted.chunks(4)).filter(|(a, b)| (i32::from(a[0]) - i32::from(b[0])).abs() > 2);
+    let off = off.count();
+    assert!(off <= (SIZE * SIZE / 100) as usize, "90°: {off} pixels differ from the coronal slice by more than 2");
+}
+
+#[test]
+fn oblique_plane_is_resampled_trilinearly_like_the_cpu_reference() {
+    let (device, queue) = device();
+    let volume = test_volume();
+    let mut res = resources_with(&device, &queue, &volume);
+    let g = &volume.geometry;
+    let mut oblique = sumi::volume::Oblique::default();
+    oblique.tilt(0.5);
+    oblique.spin(-0.35);
+    oblique.roll(0.2);
+    let mut view = SliceView::new(Plane::Oblique(oblique));
+    view.zoom = view.fit_zoom(g, [f64::from(SIZE); 2]);
+    let focus = g.index_to_patient(Vector3::new(4.0, 3.3, 2.1));
+    let window = (200.0, 1000.0);
+    let (pixels, m) = render_view(&device, &queue, &mut res, &volume, &view, focus, window);
+    let (mut inside, mut far, mut worst) = (0, 0, 0);
+    for y in 0..SIZE {
+        for x in 0..SIZE {
+            let uv = [(f64::from(x) + 0.5) / f64::from(SIZE), (f64::from(y) + 0.5) / f64::from(SIZE)];
+            let t = m * Vector4::new(uv[0], uv[1], 0.0, 1.0);
+            let Some(v) = sumi::volume::mpr::sample_trilinear(&volume, t.xyz()) else { continue };
+            // Stay clear of the volume's faces (inside/outside may flip there in f32).
+            if (0..3).any(|a| t[a] < 0.01 || t[a] > 0.99) {
+                continue;
+            }
+            inside += 1;
+            let expected = (((v - (window.0 - window.1 / 2.0)) / window.1).clamp(0.0, 1.0) * 255.0).round() as i32;
+            let d = (i32::from(pixels[((y * SIZE + x) * 4) as usize]) - expected).abs();
+            worst = worst.max(d);
+            far += usize::from(d > 3);
+        }
+    }
+    eprintln!("oblique trilinear: {inside} pixels inside, {far} differ by more than 3 (worst {worst})");
+    assert!(inside > 300, "the plane must cut the volume ({inside} pixels)");
+    assert!(far * 50 <= inside, "{far} of {inside} pixels differ from trilinear by more than 3/255 (worst {worst})");
+}

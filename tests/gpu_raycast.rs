@@ -8,7 +8,7 @@
 use nalgebra::{Matrix3, Point3, Vector3};
 use sumi::render::gpu_volume::GpuVolume;
 use sumi::render::mpr::MprResources;
-use sumi::render::raycast::{RaycastParams, RaycastStyle};
+use sumi::render::raycast::{RaycastParams, RaycastStyle, default_label_palette};
 use sumi::render::wgpu;
 use sumi::volume::camera::{ClipBox, OrbitCamera, RayFrame, StandardView};
 use sumi::volume::raycast::{BrickGrid, CpuRender, RenderMode, render_cpu};
@@ -91,6 +91,7 @@ fn style(mode: RenderMode) -> RaycastStyle {
         iso_rgb: [0.9, 0.8, 0.7],
         tf: TfPreset::CtBone.points((0.0, 0.0)),
         mask_opacity: 0.0,
+        labels: default_label_palette(),
         skip_empty: true,
     }
 }
@@ -206,4 +207,59 @@ fn label_mask_tints_the_surface_where_it_is_set() {
     let (left, right) = (px(SIZE / 2 - 6, row), px(SIZE / 2 + 6, row));
     assert!(left[0] > left[1] + 40, "masked half is red: {left:?}");
     assert!(right[0] < right[1] + 40, "unmasked half keeps the surface colour: {right:?}");
+}
+
+#[test]
+fn a_labelled_voxel_block_is_tinted_at_its_projected_place_and_clears_with_a_slice_update() {
+    let mut s = scene();
+    let g = s.volume.geometry.clone();
+    let mut cam = OrbitCamera::fit(&g);
+    cam.set_view(StandardView::Anterior);
+    let frame = RayFrame::new(&cam, &g, [f64::from(SIZE); 2], ClipBox::default(), 0.5).unwrap();
+    // Label 7 on the voxels of a 6 mm wide block at the front of the ball (where the iso-surface
+    // at 300 lies, ~9.9 mm from the centre).
+    let c = g.center();
+    let [nx, ny, nz] = g.dims;
+    let mut mask = vec![0u8; nx * ny * nz];
+    for k in 0..nz {
+        for j in 0..ny {
+            for i in 0..nx {
+                let d = g.index_to_patient(Vector3::new(i as f64, j as f64, k as f64)) - c;
+                if d.x.abs() < 3.0 && d.z.abs() < 3.0 && d.y < -4.0 {
+                    mask[(k * ny + j) * nx + i] = 7;
+                }
+            }
+        }
+    }
+    let mut labels = [[0.0f32; 4]; 256];
+    labels[7] = [0.1, 1.0, 0.2, 1.0];
+    let (device, queue) = (s.device.clone(), s.queue.clone());
+    s.res.raycast_mut(&device, &queue).set_mask(&device, &queue, 1, Some(([nx, ny, nz], &mask)));
+    let st = RaycastStyle { mask_opacity: 0.8, labels, ..style(RenderMode::Iso) };
+    let img = gpu(&mut s, &frame, &st);
+    let px = |p: nalgebra::Point3<f64>| {
+        let uv = cam.screen_uv(&g, [f64::from(SIZE); 2], p);
+        let (x, y) = ((uv[0] * f64::from(SIZE)) as u32, (uv[1] * f64::from(SIZE)) as u32);
+        img[((y * SIZE + x) * 4) as usize..][..3].to_vec()
+    };
+    let green = |p: &[u8]| i32::from(p[1]) > i32::from(p[0]) + 40;
+    let on_block = px(c + Vector3::new(0.0, -9.9, 0.0));
+    let beside = px(c + Vector3::new(7.0, -7.0, 0.0));
+    assert!(green(&on_block) && i32::from(on_block[1]) > i32::from(on_block[2]) + 40, "block is green: {on_block:?}");
+    assert!(
+        i32::from(beside[1]) < i32::from(beside[0]) + 20,
+        "beside the block the surface keeps its colour: {beside:?}"
+    );
+    let greens = img.chunks(4).filter(|p| green(p)).count();
+    assert!(greens > 4 && greens < (SIZE * SIZE / 4) as usize, "{greens} green pixels");
+
+    // Clearing the block's slices in place (no new texture) removes the tint.
+    let per = nx * ny;
+    let zs: Vec<usize> = (0..nz).filter(|&k| mask[k * per..(k + 1) * per].iter().any(|&v| v != 0)).collect();
+    let (z0, z1) = (zs[0], *zs.last().unwrap());
+    let rc = s.res.raycast().unwrap();
+    assert!(rc.update_mask_slices(&queue, 1, z0, &vec![0u8; (z1 + 1 - z0) * per]));
+    let cleared = gpu(&mut s, &frame, &st);
+    assert_eq!(cleared.chunks(4).filter(|p| green(p)).count(), 0, "no tint after the update");
+    assert!(cleared.chunks(4).any(|p| p[0] > 20), "the surface is still drawn");
 }

@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use super::gpu_volume::GpuVolume;
 use super::mpr::MprResources;
-use super::raycast::{RaycastParams, RaycastStyle};
+use super::raycast::{RaycastParams, RaycastStyle, default_label_palette};
 use crate::volume::camera::{ClipBox, OrbitCamera, RayFrame};
 use crate::volume::raycast::{BrickGrid, RenderMode};
 use crate::volume::transfer::{SKIN, TfPreset};
@@ -33,9 +33,10 @@ pub struct BenchReport {
     pub rows: Vec<BenchRow>,
 }
 
-/// Renders `volume` from the front at `size` in every mode (and a few variants), `frames` timed
-/// frames each after one warm-up frame.
-pub fn run(volume: &Volume, size: [u32; 2], frames: usize) -> Result<BenchReport, String> {
+/// Renders `volume` from the front at `size` in every mode (and a few variants), then every mode
+/// again with a label overlay; `frames` timed frames each after one warm-up frame.
+/// `overlay_only` leaves out the rows without overlay.
+pub fn run(volume: &Volume, size: [u32; 2], frames: usize, overlay_only: bool) -> Result<BenchReport, String> {
     let instance = wgpu::Instance::new(wgpu::InstanceDescriptor::new_without_display_handle_from_env());
     let adapter = pollster_block(instance.request_adapter(&wgpu::RequestAdapterOptions::default()))
         .map_err(|e| format!("no wgpu adapter: {e}"))?;
@@ -61,6 +62,7 @@ pub fn run(volume: &Volume, size: [u32; 2], frames: usize) -> Result<BenchReport
         iso_rgb: SKIN,
         tf: preset.points(range),
         mask_opacity: 0.0,
+        labels: default_label_palette(),
         skip_empty,
     };
     let half = [size[0] / 2, size[1] / 2];
@@ -78,11 +80,11 @@ pub fn run(volume: &Volume, size: [u32; 2], frames: usize) -> Result<BenchReport
     ];
     let cam = OrbitCamera::fit(&volume.geometry);
     let mut rows = Vec::new();
-    for (name, st, px, step) in configs {
+    let mut time = |res: &mut MprResources, name: &str, st: &RaycastStyle, px: [u32; 2], step: f64| {
         let frame =
             RayFrame::new(&cam, &volume.geometry, [f64::from(size[0]), f64::from(size[1])], ClipBox::default(), step)
                 .ok_or("degenerate volume geometry")?;
-        let params = RaycastParams::new(&frame, res.volume(1).ok_or("no volume")?, &st);
+        let params = RaycastParams::new(&frame, res.volume(1).ok_or("no volume")?, st);
         let mut times = Vec::new();
         for i in 0..=frames {
             let start = Instant::now();
@@ -103,8 +105,49 @@ pub fn run(volume: &Volume, size: [u32; 2], frames: usize) -> Result<BenchReport
             median_ms: times[times.len() / 2],
             min_ms: times[0],
         });
+        Ok::<(), String>(())
+    };
+    if !overlay_only {
+        for (name, st, px, step) in configs {
+            time(&mut res, name, &st, px, step)?;
+        }
+    }
+    // With a label overlay: the anterior third of the grid (a defacing-sized mask) and a ball of
+    // label 2 in the middle, tinted at half opacity. Each mode is timed without and with it, one
+    // after the other, so that both see the same machine load.
+    let mask = overlay_mask(volume);
+    let tinted = |mode, preset| RaycastStyle { mask_opacity: 0.5, ..style(mode, preset, true) };
+    for (name, st) in [
+        ("MIP", tinted(RenderMode::Mip, TfPreset::CtBone)),
+        ("MinIP", tinted(RenderMode::MinIp, TfPreset::CtBone)),
+        ("DVR bone", tinted(RenderMode::Dvr, TfPreset::CtBone)),
+        ("DVR skin", tinted(RenderMode::Dvr, TfPreset::CtSkin)),
+        ("Iso skin", tinted(RenderMode::Iso, TfPreset::CtSkin)),
+        ("Iso bone", tinted(RenderMode::Iso, TfPreset::CtBone)),
+    ] {
+        res.raycast_mut(&device, &queue).set_mask(&device, &queue, 1, None);
+        time(&mut res, &format!("{name}, labels off"), &st, size, 0.6)?;
+        res.raycast_mut(&device, &queue).set_mask(&device, &queue, 1, Some((dims, &mask)));
+        time(&mut res, &format!("{name}, labels on"), &st, size, 0.6)?;
     }
     Ok(BenchReport { adapter: info.name, backend: format!("{:?}", info.backend), dims, rows })
+}
+
+/// Label 1 on the anterior third of the grid, label 2 on a ball of a sixth of its width.
+fn overlay_mask(volume: &Volume) -> Vec<u8> {
+    let [nx, ny, nz] = volume.geometry.dims;
+    let mut mask = vec![0u8; nx * ny * nz];
+    let r = nx.min(ny).min(nz) as f64 / 6.0;
+    for k in 0..nz {
+        for j in 0..ny {
+            for i in 0..nx {
+                let d = [i as f64 - nx as f64 / 2.0, j as f64 - ny as f64 / 2.0, k as f64 - nz as f64 / 2.0];
+                let v = if d.iter().map(|x| x * x).sum::<f64>() < r * r { 2 } else { u8::from(j < ny / 3) };
+                mask[(k * ny + j) * nx + i] = v;
+            }
+        }
+    }
+    mask
 }
 
 /// Blocks on a future without an async runtime (wgpu's native futures complete on poll).

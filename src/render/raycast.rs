@@ -28,6 +28,27 @@ pub struct RaycastParams {
     pub iso_rgb: [f32; 4],
     pub visible: [f32; 4],
     pub lut: [[f32; 4]; LUT_SIZE],
+    /// Tint colour (linear-free display RGB) and strength per label value; alpha 0: not tinted.
+    pub labels: LabelPalette,
+}
+
+/// Colour and opacity per label value (index 0 is never drawn).
+pub type LabelPalette = [[f32; 4]; 256];
+
+/// The palette when the caller has no label table: label 1 red (the defacing mask), the others
+/// spread over the hue circle.
+pub fn default_label_palette() -> LabelPalette {
+    let mut p = [[0.0; 4]; 256];
+    for (label, c) in p.iter_mut().enumerate().skip(1) {
+        let rgb = if label == 1 {
+            [1.0, 0.25, 0.2]
+        } else {
+            let h = (label as f32 * 0.618_034).fract() * 6.0;
+            [(h - 3.0).abs() - 1.0, 2.0 - (h - 2.0).abs(), 2.0 - (h - 4.0).abs()].map(|x| x.clamp(0.0, 1.0))
+        };
+        *c = [rgb[0], rgb[1], rgb[2], 1.0];
+    }
+    p
 }
 
 /// How the 3D view draws, apart from the camera.
@@ -41,6 +62,8 @@ pub struct RaycastStyle {
     pub tf: TransferFunction,
     /// Opacity of the label-mask tint (0: off).
     pub mask_opacity: f64,
+    /// Colour per label value of the mask.
+    pub labels: LabelPalette,
     pub skip_empty: bool,
 }
 
@@ -86,6 +109,7 @@ impl RaycastParams {
             ],
             visible: [vis_lo.clamp(-1e30, 1e30) as f32, vis_hi.clamp(-1e30, 1e30) as f32, 0.0, 0.0],
             lut: [[0.0; 4]; LUT_SIZE],
+            labels: style.labels,
         };
         style.tf.lut(frame.step_mm, &mut params.lut);
         params
@@ -96,6 +120,8 @@ impl RaycastParams {
 struct Extras {
     bricks: wgpu::TextureView,
     mask: wgpu::TextureView,
+    /// The mask's texture and its size, for sub-region updates (`None`: no mask).
+    mask_texture: Option<(wgpu::Texture, [usize; 3])>,
     generation: u64,
 }
 
@@ -126,7 +152,7 @@ fn texture_3d(
     dims: [usize; 3],
     format: wgpu::TextureFormat,
     data: &[u8],
-) -> wgpu::TextureView {
+) -> (wgpu::Texture, wgpu::TextureView) {
     let size = wgpu::Extent3d { width: dims[0] as u32, height: dims[1] as u32, depth_or_array_layers: dims[2] as u32 };
     let texture = device.create_texture(&wgpu::TextureDescriptor {
         label: Some("sumi 3d aux"),
@@ -149,7 +175,8 @@ fn texture_3d(
         },
         size,
     );
-    texture.create_view(&Default::default())
+    let view = texture.create_view(&Default::default());
+    (texture, view)
 }
 
 impl RaycastResources {
@@ -197,8 +224,9 @@ impl RaycastResources {
                 [1, 1, 1],
                 wgpu::TextureFormat::Rg32Float,
                 bytemuck::cast_slice(&never_skip),
-            ),
-            no_mask: texture_3d(device, queue, [1, 1, 1], wgpu::TextureFormat::R8Uint, &[0]),
+            )
+            .1,
+            no_mask: texture_3d(device, queue, [1, 1, 1], wgpu::TextureFormat::R8Uint, &[0]).1,
             extras: HashMap::new(),
             viewports: HashMap::new(),
             generation: 1,
@@ -211,6 +239,7 @@ impl RaycastResources {
         let e = self.extras.entry(volume_id).or_insert_with(|| Extras {
             bricks: self.no_bricks.clone(),
             mask: self.no_mask.clone(),
+            mask_texture: None,
             generation,
         });
         e.generation = generation;
@@ -219,7 +248,7 @@ impl RaycastResources {
 
     /// Uploads the empty-space-skipping grid of volume `volume_id` (after it has fully loaded).
     pub fn set_bricks(&mut self, device: &wgpu::Device, queue: &wgpu::Queue, volume_id: u64, grid: &BrickGrid) {
-        let view =
+        let (_, view) =
             texture_3d(device, queue, grid.dims, wgpu::TextureFormat::Rg32Float, bytemuck::cast_slice(&grid.min_max));
         self.extras_mut(volume_id).bricks = view;
     }
@@ -233,11 +262,50 @@ impl RaycastResources {
         volume_id: u64,
         mask: Option<([usize; 3], &[u8])>,
     ) {
-        let view = match mask {
-            Some((dims, labels)) => texture_3d(device, queue, dims, wgpu::TextureFormat::R8Uint, labels),
-            None => self.no_mask.clone(),
+        let (texture, view) = match mask {
+            Some((dims, labels)) => {
+                let (t, v) = texture_3d(device, queue, dims, wgpu::TextureFormat::R8Uint, labels);
+                (Some((t, dims)), v)
+            }
+            None => (None, self.no_mask.clone()),
         };
-        self.extras_mut(volume_id).mask = view;
+        let e = self.extras_mut(volume_id);
+        e.mask = view;
+        e.mask_texture = texture;
+    }
+
+    /// Does volume `volume_id` have a mask?
+    pub fn has_mask(&self, volume_id: u64) -> bool {
+        self.extras.get(&volume_id).is_some_and(|e| e.mask_texture.is_some())
+    }
+
+    /// Rewrites k-slices `z0..` of the mask in place (`labels`: whole slices, tightly packed),
+    /// without rebinding. False when the volume has no mask of that size (call `set_mask`).
+    pub fn update_mask_slices(&self, queue: &wgpu::Queue, volume_id: u64, z0: usize, labels: &[u8]) -> bool {
+        let Some((texture, dims)) = self.extras.get(&volume_id).and_then(|e| e.mask_texture.as_ref()) else {
+            return false;
+        };
+        let per_slice = dims[0] * dims[1];
+        let nz = labels.len() / per_slice.max(1);
+        if nz == 0 || labels.len() != nz * per_slice || z0 + nz > dims[2] {
+            return false;
+        }
+        queue.write_texture(
+            wgpu::TexelCopyTextureInfo {
+                texture,
+                mip_level: 0,
+                origin: wgpu::Origin3d { x: 0, y: 0, z: z0 as u32 },
+                aspect: wgpu::TextureAspect::All,
+            },
+            labels,
+            wgpu::TexelCopyBufferLayout {
+                offset: 0,
+                bytes_per_row: Some(dims[0] as u32),
+                rows_per_image: Some(dims[1] as u32),
+            },
+            wgpu::Extent3d { width: dims[0] as u32, height: dims[1] as u32, depth_or_array_layers: nz as u32 },
+        );
+        true
     }
 
     /// The volume `volume_id` was replaced or removed: rebind, and forget its extras.

@@ -415,7 +415,10 @@ impl eframe::App for SumiApp {
             });
         });
         egui::CentralPanel::default().show(ui, |ui| {
+            super::deface_overlay::before_viewports(ui.ctx(), self);
+            super::overlay3d::sync(self);
             let viewports = self.viewer.ui(ui, lang);
+            super::deface_overlay::draw(ui, self, &viewports);
             if self.review.open {
                 super::review_boxes::overlay(ui, self, &viewports);
             }

@@ -38,6 +38,11 @@ pub struct DefacePanel {
     front: Option<egui::TextureHandle>,
     side: Option<egui::TextureHandle>,
     job: Option<Receiver<Result<Computed, String>>>,
+    /// Bumped when a new proposal arrives (the MPR tint and the 3D mask follow it).
+    pub revision: u64,
+    /// The cut being dragged in a sagittal viewport.
+    pub drag: Option<super::deface_overlay::CutDrag>,
+    pub(super) tints: [super::deface_overlay::Cached; 4],
 }
 
 impl DefacePanel {
@@ -72,7 +77,7 @@ fn start(app: &mut SumiApp, volume: Arc<Volume>, hints: crate::deid::deface::Hea
 }
 
 /// Re-runs the proposal for the viewer's series with the panel's parameters.
-fn recompute(app: &mut SumiApp) {
+pub(super) fn recompute(app: &mut SumiApp) {
     let Some(l) = app.viewer.loaded.as_ref() else { return };
     let (Some(volume), Some(first)) = (l.volume.clone(), l.metas.first()) else { return };
     let hints = head_hints(first);
@@ -116,6 +121,7 @@ fn poll(app: &mut SumiApp, ctx: &egui::Context) {
             app.deface.front = Some(ctx.load_texture("deface-front", c.front, egui::TextureOptions::LINEAR));
             app.deface.side = Some(ctx.load_texture("deface-side", c.side, egui::TextureOptions::LINEAR));
             app.deface.proposal = Some(c.proposal);
+            app.deface.revision += 1;
         }
         Err(e) => app.deface.message = Some(e),
     }
@@ -200,8 +206,9 @@ pub fn panel(ui: &mut egui::Ui, app: &mut SumiApp) {
     let p = &mut app.deface.params;
     changed |=
         settled(ui.add(egui::Slider::new(&mut p.margin_mm, 5.0..=30.0).step_by(1.0).text(tr(lang, "deface.margin"))));
-    changed |=
-        settled(ui.add(egui::Slider::new(&mut p.depth_mm, 10.0..=50.0).step_by(1.0).text(tr(lang, "deface.depth"))));
+    let (lo, hi) = super::deface_overlay::DEPTH_RANGE;
+    changed |= settled(ui.add(egui::Slider::new(&mut p.depth_mm, lo..=hi).step_by(1.0).text(tr(lang, "deface.depth"))));
+    ui.label(egui::RichText::new(tr(lang, "deface.drag_hint")).small().weak());
     ui.horizontal(|ui| {
         if ui.button(tr(lang, "deface.rerun")).clicked() {
             changed = true;

@@ -81,7 +81,27 @@ pub fn toolbar(ui: &mut egui::Ui, v: &mut Viewer, lang: Lang) {
             }
         }
     });
-    if v.visible().into_iter().any(|vp| v.is_3d(vp)) {
-        super::view3d::controls(ui, v, lang);
+    // Second row (the first keeps its buttons in place in every layout): what viewport 4 shows,
+    // and the 3D view's controls while it shows.
+    let volume = v.loaded.as_ref().is_some_and(|l| matches!(l.plan.kind, SeriesKind::Volume));
+    let fourth = volume && matches!(v.layout, Layout::TwoByTwo | Layout::ThreeD);
+    let shows_3d = v.visible().into_iter().any(|vp| v.is_3d(vp));
+    if fourth || shows_3d {
+        ui.horizontal(|ui| {
+            if fourth {
+                ui.label(tr(lang, "view3d.fourth"));
+                let mut oblique = v.fourth_oblique;
+                ui.selectable_value(&mut oblique, false, tr(lang, "view3d.fourth_3d"));
+                ui.selectable_value(&mut oblique, true, tr(lang, "view3d.fourth_oblique"))
+                    .on_hover_text(tr(lang, "view3d.oblique_hint"));
+                if oblique != v.fourth_oblique {
+                    v.set_fourth_oblique(oblique);
+                }
+                ui.separator();
+            }
+            if shows_3d {
+                super::view3d::controls(ui, v, lang);
+            }
+        });
     }
 }

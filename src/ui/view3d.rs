@@ -7,7 +7,7 @@ use eframe::egui::{self, Align2, Color32, FontId, PointerButton, Rect, Sense, St
 use eframe::egui_wgpu;
 
 use crate::render::mpr::MprResources;
-use crate::render::raycast::{RaycastParams, RaycastStyle};
+use crate::render::raycast::{LabelPalette, RaycastParams, RaycastStyle, default_label_palette};
 use crate::render::view3d::View3dCallback;
 use crate::volume::camera::{ClipBox, OrbitCamera, RayFrame, StandardView};
 use crate::volume::direction_letter;
@@ -32,6 +32,14 @@ pub struct View3d {
     pub iso: f64,
     pub clip: ClipBox,
     pub mask_opacity: f64,
+    /// Tint the ray cast with the annotation layer's labels.
+    pub show_labels: bool,
+    /// Draw the oblique plane (viewport 4's) as a translucent quad.
+    pub show_oblique: bool,
+    /// Colours of the mask now uploaded (set by `ui::overlay3d`).
+    pub palette: LabelPalette,
+    /// What the mask texture now holds.
+    pub mask3d: super::overlay3d::Mask3d,
     /// When the user last rotated, panned or zoomed.
     pub last_interaction: Option<Instant>,
 }
@@ -45,15 +53,26 @@ impl Default for View3d {
             iso: -300.0,
             clip: ClipBox::default(),
             mask_opacity: 0.5,
+            show_labels: true,
+            show_oblique: true,
+            palette: default_label_palette(),
+            mask3d: Default::default(),
             last_interaction: None,
         }
     }
 }
 
 impl View3d {
-    /// Presets and threshold for a newly loaded series.
+    /// Presets and threshold for a newly loaded series (the overlay toggles stay).
     pub fn reset_for(&mut self, modality: &str, range: (f64, f64)) {
-        *self = View3d::default();
+        let old = std::mem::take(self);
+        *self = View3d {
+            show_labels: old.show_labels,
+            show_oblique: old.show_oblique,
+            palette: old.palette,
+            mask3d: old.mask3d,
+            ..View3d::default()
+        };
         if modality != "CT" {
             self.preset = TfPreset::Mr;
         }
@@ -123,6 +142,12 @@ pub fn viewport_3d(ui: &mut egui::Ui, v: &mut Viewer, vp: usize, rect: Rect, lan
         ));
     }
 
+    if v.view3d.show_oblique
+        && let Some(o) = v.oblique()
+    {
+        oblique_quad(&painter, rect, cam, &g, v.focus, o);
+    }
+
     // Orientation letters: the patient direction at each screen edge.
     let (r, u) = (cam.right(), cam.up());
     let font = FontId::proportional(15.0);
@@ -152,6 +177,31 @@ pub fn viewport_3d(ui: &mut egui::Ui, v: &mut Viewer, vp: usize, rect: Rect, lan
     Some(response)
 }
 
+/// The oblique plane where it cuts the volume, as a translucent quad with its outline (drawn
+/// over the rendering: an orientation aid, not depth-tested).
+fn oblique_quad(
+    painter: &egui::Painter,
+    rect: Rect,
+    cam: &OrbitCamera,
+    g: &crate::volume::Geometry,
+    focus: nalgebra::Point3<f64>,
+    o: crate::volume::Oblique,
+) {
+    let size = [f64::from(rect.width()), f64::from(rect.height())];
+    let points: Vec<egui::Pos2> = crate::volume::mpr::section_polygon(g, focus, o.normal())
+        .into_iter()
+        .map(|p| {
+            let uv = cam.screen_uv(g, size, p);
+            rect.min + egui::vec2(uv[0] as f32 * rect.width(), uv[1] as f32 * rect.height())
+        })
+        .collect();
+    if points.len() < 3 {
+        return;
+    }
+    let colour = Color32::from_rgb(200, 120, 255);
+    painter.add(egui::Shape::convex_polygon(points, colour.gamma_multiply(0.18), Stroke::new(1.5, colour)));
+}
+
 fn params_for(v: &Viewer, gpu_id: u64, frame: &RayFrame) -> Option<RaycastParams> {
     let rs = v.render_state()?;
     let renderer = rs.renderer.read();
@@ -168,6 +218,7 @@ fn params_for(v: &Viewer, gpu_id: u64, frame: &RayFrame) -> Option<RaycastParams
         iso_rgb: if s.iso > 150.0 { [0.95, 0.92, 0.85] } else { SKIN },
         tf: s.preset.points(range),
         mask_opacity: s.mask_opacity,
+        labels: s.palette,
         skip_empty: true,
     };
     Some(RaycastParams::new(frame, gv, &style))
@@ -214,6 +265,8 @@ pub fn controls(ui: &mut egui::Ui, v: &mut Viewer, lang: Lang) {
             s.camera = None;
             s.clip = ClipBox::default();
         }
+        ui.checkbox(&mut s.show_labels, tr(lang, "view3d.labels"));
+        ui.checkbox(&mut s.show_oblique, tr(lang, "view3d.oblique_plane"));
         ui.menu_button(tr(lang, "view3d.clip"), |ui| {
             for (a, key) in [(0, "view3d.clip_x"), (1, "view3d.clip_y"), (2, "view3d.clip_z")] {
                 ui.horizontal(|ui| {

@@ -14,7 +14,7 @@ use crate::render::gpu_volume::GpuVolume;
 use crate::render::mpr::MprResources;
 use crate::volume::raycast::BrickGrid;
 use crate::volume::stats::initial_window;
-use crate::volume::{Plane, SeriesKind, SeriesPlan, SliceView, Volume};
+use crate::volume::{Oblique, Plane, SeriesKind, SeriesPlan, SliceView, Volume};
 
 use super::app::Layout;
 use super::i18n::{Lang, tr};
@@ -70,6 +70,10 @@ pub struct Viewer {
     pub viewport_rects: Vec<(usize, egui::Rect)>,
     /// The 3D view's camera and style.
     pub view3d: super::view3d::View3d,
+    /// The fourth viewport shows the oblique plane (`views[3]`) instead of the 3D view.
+    pub fourth_oblique: bool,
+    /// A tool outside the viewer (the defacing cut drag) owns the primary button this drag.
+    pub primary_taken: bool,
 }
 
 impl Viewer {
@@ -98,6 +102,27 @@ impl Viewer {
             double_click_taken: false,
             blind: false,
             view3d: Default::default(),
+            fourth_oblique: false,
+            primary_taken: false,
+        }
+    }
+
+    /// Switches the fourth viewport between the 3D view and the oblique plane (which keeps its
+    /// orientation across switches).
+    pub fn set_fourth_oblique(&mut self, on: bool) {
+        self.fourth_oblique = on;
+        if on && !matches!(self.views[3].plane, Plane::Oblique(_)) {
+            self.views[3] = SliceView::new(Plane::Oblique(Oblique::default()));
+            self.manual_zoom[3] = false;
+        }
+        self.fit_pending = true;
+    }
+
+    /// The oblique plane's orientation, when viewport 4 has one.
+    pub fn oblique(&self) -> Option<Oblique> {
+        match self.views[3].plane {
+            Plane::Oblique(o) => Some(o),
+            _ => None,
         }
     }
 
@@ -176,6 +201,7 @@ impl Viewer {
                         ));
                     } else {
                         self.views[0] = SliceView::new(Plane::Axial);
+                        self.views[3] = SliceView::new(Plane::Oblique(Oblique::default()));
                         if self.layout == Layout::One && self.loaded.is_none() {
                             self.layout = Layout::OneByThree;
                         }
@@ -305,9 +331,12 @@ impl Viewer {
         }
     }
 
-    /// The fourth viewport shows the 3D view for volumes (2×2 and 3D layouts).
+    /// The fourth viewport shows the 3D view for volumes (2×2 and 3D layouts), unless it was
+    /// switched to the oblique plane.
     pub fn is_3d(&self, vp: usize) -> bool {
-        vp == 3 && self.loaded.as_ref().is_some_and(|l| matches!(l.plan.kind, SeriesKind::Volume))
+        vp == 3
+            && !self.fourth_oblique
+            && self.loaded.as_ref().is_some_and(|l| matches!(l.plan.kind, SeriesKind::Volume))
     }
 
     /// Draws the visible viewports; returns (viewport, rect, response) for each.

@@ -77,10 +77,20 @@ pub fn viewport(ui: &mut egui::Ui, v: &mut Viewer, vp: usize, rect: Rect, lang: 
         view.pan -= nalgebra::Vector2::new(f64::from(d.x), f64::from(d.y)) / view.zoom;
         v.manual_zoom[vp] = true;
     }
+    // Ctrl/Alt-drag on the oblique plane rotates it about the focus point.
+    let rotate = ui.input(|i| i.modifiers.ctrl || i.modifiers.alt || i.modifiers.command);
+    let oblique_drag = rotate && response.dragged_by(PointerButton::Primary);
+    if oblique_drag && let Plane::Oblique(o) = &mut v.views[vp].plane {
+        let d = response.drag_delta();
+        o.spin(f64::from(d.x) * 0.01);
+        o.tilt(f64::from(-d.y) * 0.01);
+    }
     if response.double_clicked() && !v.double_click_taken {
         v.maximized = if v.maximized.is_some() { None } else { Some(vp) };
         v.fit_pending = true;
     } else if spatial
+        && !oblique_drag
+        && !v.primary_taken
         && !v.review_mode
         && !v.annotate_mode
         && (response.clicked_by(PointerButton::Primary) || response.dragged_by(PointerButton::Primary))
@@ -166,6 +176,7 @@ fn corner_overlays(painter: &egui::Painter, rect: Rect, v: &Viewer, vp: usize, l
         Plane::Coronal => tr(lang, "viewer.coronal"),
         Plane::Sagittal => tr(lang, "viewer.sagittal"),
         Plane::Native => tr(lang, "viewer.native"),
+        Plane::Oblique(_) => tr(lang, "viewer.oblique"),
     };
     let (depth, lo, hi) = view.depth_range(g, v.focus);
     let step = view.slice_step(g);

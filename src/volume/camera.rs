@@ -110,6 +110,14 @@ impl OrbitCamera {
         let centre = self.target + r * self.pan.x + d * self.pan.y;
         centre + r * ((uv[0] - 0.5) * size[0] / k) + d * ((uv[1] - 0.5) * size[1] / k)
     }
+
+    /// Screen uv of a patient point (orthographic projection; inverse of `screen_point`).
+    pub fn screen_uv(&self, g: &Geometry, size: [f64; 2], p: Point3<f64>) -> [f64; 2] {
+        let k = self.px_per_mm(g, size);
+        let (r, d) = (self.right(), -self.up());
+        let rel = p - (self.target + r * self.pan.x + d * self.pan.y);
+        [0.5 + rel.dot(&r) * k / size[0], 0.5 + rel.dot(&d) * k / size[1]]
+    }
 }
 
 /// An axis-aligned clipping box in normalised texture coordinates (fractions of the grid).

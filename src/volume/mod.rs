@@ -14,7 +14,7 @@ mod voxels;
 
 pub use geometry::{Geometry, direction_letter};
 pub use load::{load_volume, load_volume_cancellable};
-pub use mpr::{Plane, SliceView};
+pub use mpr::{Oblique, Plane, SliceView};
 pub use nifti::{NiftiError, NiftiVoxels, is_nifti_path, read_nifti, write_nifti};
 pub use plan::{FrameRef, PlanError, SeriesKind, SeriesPlan, VoxelType, plan_series};
 pub use voxels::{DisplayHints, SliceRef, Volume, Voxels};

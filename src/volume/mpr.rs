@@ -2,13 +2,13 @@
 //! the mapping screen uv → texture coordinates that the GPU uses. The CPU sampler here is the
 //! reference the shader is tested against.
 
-use nalgebra::{Matrix4, Point3, Vector2, Vector3};
+use nalgebra::{Matrix4, Point3, Rotation3, Unit, Vector2, Vector3};
 use serde::Serialize;
 
 use super::geometry::Geometry;
 use super::voxels::Volume;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub enum Plane {
     /// Viewed from the feet: patient right on screen left, anterior up.
     Axial,
@@ -18,6 +18,62 @@ pub enum Plane {
     Sagittal,
     /// The acquisition grid as stored (2D images, cines).
     Native,
+    /// Any orientation through the focus point (normal = right × down), rotated by the user.
+    Oblique(Oblique),
+}
+
+/// An oblique plane's screen axes in LPS (orthonormal). Starts as the axial view; `tilt` and
+/// `spin` rotate it about the focus point.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Oblique {
+    pub right: Vector3<f64>,
+    pub down: Vector3<f64>,
+}
+
+impl Default for Oblique {
+    fn default() -> Self {
+        Oblique { right: Vector3::x(), down: Vector3::y() }
+    }
+}
+
+impl Oblique {
+    /// The plane's normal (right × down; +z for the starting axial orientation).
+    pub fn normal(&self) -> Vector3<f64> {
+        self.right.cross(&self.down)
+    }
+
+    /// Rotates the plane by `radians` about its screen-right axis: the top of the screen comes
+    /// towards the viewer. From axial, +90° gives the coronal plane (superior up).
+    pub fn tilt(&mut self, radians: f64) {
+        let r = Rotation3::from_axis_angle(&Unit::new_normalize(self.right), -radians);
+        self.down = r * self.down;
+        self.orthonormalise();
+    }
+
+    /// Rotates the plane by `radians` about its screen-down axis.
+    pub fn spin(&mut self, radians: f64) {
+        let r = Rotation3::from_axis_angle(&Unit::new_normalize(self.down), radians);
+        self.right = r * self.right;
+        self.orthonormalise();
+    }
+
+    /// Rotates about the normal (in-plane rotation of the image).
+    pub fn roll(&mut self, radians: f64) {
+        let r = Rotation3::from_axis_angle(&Unit::new_normalize(self.normal()), radians);
+        self.right = r * self.right;
+        self.down = r * self.down;
+        self.orthonormalise();
+    }
+
+    fn orthonormalise(&mut self) {
+        let r = self.right.normalize();
+        let d = (self.down - r * r.dot(&self.down)).normalize();
+        if r.iter().chain(d.iter()).all(|c| c.is_finite()) {
+            (self.right, self.down) = (r, d);
+        } else {
+            *self = Oblique::default();
+        }
+    }
 }
 
 impl Plane {
@@ -31,6 +87,7 @@ impl Plane {
                 let (r, d) = (g.direction(0), g.direction(1));
                 (r, d, r.cross(&d).normalize())
             }
+            Plane::Oblique(o) => (o.right, o.down, o.normal()),
         }
     }
 }
@@ -128,6 +185,66 @@ pub fn sample_nearest(v: &Volume, tex: Vector3<f64>) -> Option<f64> {
     Some(v.at(idx(tex.x, nx)?, idx(tex.y, ny)?, idx(tex.z, nz)?))
 }
 
+/// Where the plane through `point` with `normal` cuts the grid's box (voxel centres): the
+/// polygon's corners in order around it (empty when the plane misses the box).
+pub fn section_polygon(g: &Geometry, point: Point3<f64>, normal: Vector3<f64>) -> Vec<Point3<f64>> {
+    let corners = g.corners();
+    let dist = corners.map(|c| (c - point).dot(&normal));
+    let mut pts: Vec<Point3<f64>> = Vec::new();
+    for a in 0..8usize {
+        for bit in [1usize, 2, 4] {
+            let b = a | bit;
+            if a & bit != 0 || b == a {
+                continue;
+            }
+            let (da, db) = (dist[a], dist[b]);
+            if (da <= 0.0 && db > 0.0) || (da > 0.0 && db <= 0.0) {
+                let t = da / (da - db);
+                pts.push(corners[a] + (corners[b] - corners[a]) * t);
+            }
+        }
+    }
+    if pts.len() < 3 {
+        return Vec::new();
+    }
+    let c = pts.iter().fold(Vector3::zeros(), |acc, p| acc + p.coords) / pts.len() as f64;
+    let u = (pts[0].coords - c).normalize();
+    let v = normal.normalize().cross(&u);
+    pts.sort_by(|p, q| {
+        let angle = |x: &Point3<f64>| (x.coords - c).dot(&v).atan2((x.coords - c).dot(&u));
+        angle(p).total_cmp(&angle(q))
+    });
+    pts
+}
+
+/// Trilinear CPU sample at texture coordinates (the filtered shader's reference: texel centres
+/// at (i + 0.5) / n, clamped to the edge). `None` outside.
+pub fn sample_trilinear(v: &Volume, tex: Vector3<f64>) -> Option<f64> {
+    let dims = v.geometry.dims;
+    if (0..3).any(|a| !(0.0..1.0).contains(&tex[a])) {
+        return None;
+    }
+    let mut lo = [0usize; 3];
+    let mut hi = [0usize; 3];
+    let mut f = [0f64; 3];
+    for a in 0..3 {
+        let x = (tex[a] * dims[a] as f64 - 0.5).clamp(0.0, (dims[a] - 1) as f64);
+        lo[a] = x.floor() as usize;
+        hi[a] = (lo[a] + 1).min(dims[a] - 1);
+        f[a] = x - lo[a] as f64;
+    }
+    let mut sum = 0.0;
+    for corner in 0..8 {
+        let pick = |a: usize| (corner >> a) & 1 == 1;
+        let w: f64 = (0..3).map(|a| if pick(a) { f[a] } else { 1.0 - f[a] }).product();
+        if w > 0.0 {
+            let i = |a: usize| if pick(a) { hi[a] } else { lo[a] };
+            sum += w * v.at(i(0), i(1), i(2));
+        }
+    }
+    Some(sum)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -182,5 +299,32 @@ mod tests {
         let g = grid();
         assert_eq!(SliceView::new(Plane::Axial).slice_step(&g), 2.0);
         assert_eq!(SliceView::new(Plane::Sagittal).slice_step(&g), 1.0);
+    }
+
+    #[test]
+    fn oblique_tilted_a_quarter_turn_from_axial_is_coronal() {
+        let g = grid();
+        let mut o = Oblique::default();
+        assert_eq!(Plane::Oblique(o).axes(&g).2, Plane::Axial.axes(&g).2);
+        o.tilt(std::f64::consts::FRAC_PI_2);
+        let (r, d, n) = Plane::Oblique(o).axes(&g);
+        let (cr, cd, cn) = Plane::Coronal.axes(&g);
+        assert!((r - cr).norm() < 1e-12 && (d - cd).norm() < 1e-12, "{r} {d}");
+        assert!((n.dot(&cn)).abs() > 1.0 - 1e-12);
+        o.spin(0.3);
+        o.roll(-0.2);
+        assert!((o.right.norm() - 1.0).abs() < 1e-12 && o.right.dot(&o.down).abs() < 1e-12);
+    }
+
+    #[test]
+    fn axial_section_through_the_centre_is_the_grid_rectangle() {
+        let g = grid();
+        let poly = section_polygon(&g, g.center(), Vector3::z());
+        assert_eq!(poly.len(), 4);
+        for p in &poly {
+            assert!((p.z - g.center().z).abs() < 1e-9);
+            assert!((p.x - g.center().x).abs() > 4.0 && (p.y - g.center().y).abs() > 9.0);
+        }
+        assert!(section_polygon(&g, Point3::new(0.0, 0.0, 500.0), Vector3::z()).is_empty());
     }
 }
