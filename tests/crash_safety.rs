@@ -156,12 +156,9 @@ fn review_decisions_committed_before_a_sigkill_are_all_there_with_their_boxes() 
             .strip_prefix("round ")
             .and_then(|r| r.parse().ok())
             .unwrap_or_else(|| panic!("{}: decision comment {comment:?} lost", item.sop_instance_uid));
-        // The kill may land between a commit and its line: the stored round is the printed one or the next.
-        assert!(
-            stored == printed || stored == printed + 1,
-            "{}: printed {printed}, stored {stored}",
-            item.sop_instance_uid
-        );
+        // Every printed decision was committed before its line; the child may have gone on
+        // further before the kill landed (its output waits in the pipe).
+        assert!(stored >= printed, "{}: printed round {printed}, stored only {stored}", item.sop_instance_uid);
         let expect = if stored.is_multiple_of(2) { ReviewStatus::Approved } else { ReviewStatus::Flagged };
         assert_eq!(item.status, expect, "{}", item.sop_instance_uid);
         let xs: Vec<u32> = item.boxes.iter().map(|b| b.x).collect();
