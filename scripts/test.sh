@@ -19,4 +19,5 @@ export SUMI_DATA_DIR="${SUMI_DATA_DIR:-$(mktemp -d)}"
 cargo fmt --check
 # The core must build and test without the GUI.
 cargo test --no-default-features --lib
-cargo test --all-targets
+# All test binaries run even when one fails, so a run reports every failure.
+cargo test --all-targets --no-fail-fast
