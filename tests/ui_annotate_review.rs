@@ -273,3 +273,65 @@ fn a_submitted_layer_refuses_edits_with_a_message_until_a_reviewer_requests_chan
     drag(&mut harness, axial.center() + egui::vec2(-30.0, 30.0), axial.center() + egui::vec2(30.0, 30.0), 6);
     assert!(painted(harness.state()) > voxels, "editable again after changes were requested");
 }
+
+#[test]
+fn a_finding_typed_in_the_panel_is_recorded_for_the_series_with_its_code_and_listed() {
+    let data = tempfile::tempdir().unwrap();
+    let demo = sumi::demo::ensure_demo_study(data.path()).unwrap();
+    let project = data.path().join("findings.sumi");
+    let mut harness = open(&project, Some(&demo));
+    // The Findings section is at the bottom of the side panel: scroll it into view.
+    let scroll_panel = |harness: &mut egui_kittest::Harness<'_, sumi::ui::SumiApp>| {
+        harness.hover_at(egui::pos2(1400.0, 500.0));
+        harness.event(egui::Event::MouseWheel {
+            unit: egui::MouseWheelUnit::Point,
+            delta: egui::vec2(0.0, -2000.0),
+            phase: egui::TouchPhase::Move,
+            source: egui::MouseWheelSource::Unknown,
+            modifiers: egui::Modifiers::NONE,
+        });
+        harness.run_steps(5);
+    };
+    let type_into = |harness: &mut egui_kittest::Harness<'_, sumi::ui::SumiApp>, label: &str, text: &str| {
+        harness.get_by_role_and_label(egui::accesskit::Role::TextInput, label).click();
+        harness.run_steps(2);
+        harness.get_by_role_and_label(egui::accesskit::Role::TextInput, label).type_text(text);
+        harness.run_steps(2);
+    };
+    scroll_panel(&mut harness);
+    type_into(&mut harness, "Text of the finding", "glioma, left frontal");
+    assert_eq!(harness.state().annotate.findings.text_for_test(), "glioma, left frontal", "typed");
+    harness.get_by_label("Code (optional)").click();
+    harness.run_steps(2);
+    scroll_panel(&mut harness);
+    type_into(&mut harness, "Code value", "393563007");
+    type_into(&mut harness, "Scheme (e.g. SCT)", "SCT");
+    type_into(&mut harness, "Meaning", "Glioma");
+    scroll_panel(&mut harness);
+    harness.get_by_label("Record finding").click();
+    harness.run_steps(3);
+    let series = harness.state().viewer.loaded.as_ref().unwrap().series_uid.clone();
+    let stored = Project::open(&project).unwrap().findings(None).unwrap();
+    assert_eq!(
+        stored.len(),
+        1,
+        "{stored:?} {:?} text {:?}",
+        harness.state().annotate.message,
+        harness.state().annotate.findings.text_for_test()
+    );
+    let f = &stored[0];
+    assert_eq!((f.kind.as_str(), f.text.as_str()), ("diagnosis", "glioma, left frontal"));
+    assert_eq!(f.series_uid.as_deref(), Some(series.as_str()), "recorded for the open series");
+    assert_eq!(f.code, Some(("393563007".into(), "SCT".into(), "Glioma".into())));
+    let audited: i64 = Project::open(&project)
+        .unwrap()
+        .conn
+        .query_row("SELECT count(*) FROM audit_log WHERE action = 'finding'", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(audited, 1);
+    harness.get_by_label_contains("glioma, left frontal");
+    // A new session lists it again.
+    drop(harness);
+    let harness = open(&project, Some(&demo));
+    harness.get_by_label_contains("glioma, left frontal");
+}

@@ -91,6 +91,8 @@ pub(super) fn panel(ui: &mut egui::Ui, app: &mut SumiApp) {
         super::markup_list::section(ui, app);
         ui.separator();
         super::compare::section(ui, app);
+        ui.separator();
+        super::findings::section(ui, app);
     });
 }
 
