@@ -184,6 +184,7 @@ fn compare_shows_the_dice_of_agreement_on_the_two_stored_layers_and_draws_the_di
     let (_, axial) = harness.state().viewer.viewport_rects[0];
     drag(&mut harness, axial.center() - egui::vec2(40.0, 0.0), axial.center() + egui::vec2(40.0, 0.0), 8);
     assert!(painted(harness.state()) > 0);
+    scroll_panel(&mut harness);
     harness.get_by_value("(none)").click();
     harness.run_steps(2);
     harness.get_by_label("#1 dr-b (dr-b)").click();
@@ -205,6 +206,7 @@ fn compare_shows_the_dice_of_agreement_on_the_two_stored_layers_and_draws_the_di
     }
     assert!(harness.query_by_label(&format!("{:.2}", expected[0].hausdorff95_mm.unwrap())).is_some(), "HD95 shown");
 
+    scroll_panel(&mut harness);
     harness.get_by_label("Difference overlay").click();
     harness.run_steps(3);
     harness.hover_at(axial.center() + egui::vec2(0.0, 200.0));
@@ -280,18 +282,7 @@ fn a_finding_typed_in_the_panel_is_recorded_for_the_series_with_its_code_and_lis
     let demo = sumi::demo::ensure_demo_study(data.path()).unwrap();
     let project = data.path().join("findings.sumi");
     let mut harness = open(&project, Some(&demo));
-    // The Findings section is at the bottom of the side panel: scroll it into view.
-    let scroll_panel = |harness: &mut egui_kittest::Harness<'_, sumi::ui::SumiApp>| {
-        harness.hover_at(egui::pos2(1400.0, 500.0));
-        harness.event(egui::Event::MouseWheel {
-            unit: egui::MouseWheelUnit::Point,
-            delta: egui::vec2(0.0, -2000.0),
-            phase: egui::TouchPhase::Move,
-            source: egui::MouseWheelSource::Unknown,
-            modifiers: egui::Modifiers::NONE,
-        });
-        harness.run_steps(5);
-    };
+
     let type_into = |harness: &mut egui_kittest::Harness<'_, sumi::ui::SumiApp>, label: &str, text: &str| {
         harness.get_by_role_and_label(egui::accesskit::Role::TextInput, label).click();
         harness.run_steps(2);
