@@ -13,8 +13,13 @@ use tracing_subscriber::{EnvFilter, Layer};
 /// A log file larger than this at start-up is moved to `sumi.log.1` (the previous one dropped).
 pub const ROTATE_BYTES: u64 = 8 * 1024 * 1024;
 
+/// Target of events already shown to the user another way (the CLI's final error line, a panic
+/// message): they go to the log file only.
+pub const FILE_ONLY: &str = "sumi::file_only";
+
 fn stderr_filter() -> EnvFilter {
-    EnvFilter::try_from_env("SUMI_LOG").unwrap_or_else(|_| "warn".into())
+    let filter = EnvFilter::try_from_env("SUMI_LOG").unwrap_or_else(|_| "warn".into());
+    filter.add_directive(format!("{FILE_ONLY}=off").parse().expect("a valid directive"))
 }
 
 /// Opens (creating the folder) the log file for appending, rotating it first when it is large.
@@ -61,7 +66,7 @@ pub fn init(path: &Path) -> Result<(), String> {
         .try_init();
     let previous = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
-        tracing::error!("panic: {info}");
+        tracing::error!(target: FILE_ONLY, "panic: {info}");
         previous(info);
     }));
     tracing::info!(version = env!("CARGO_PKG_VERSION"), pid = std::process::id(), "sumi started");

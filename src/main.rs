@@ -561,7 +561,7 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => code,
         Err(e) => {
-            tracing::error!("{e}");
+            tracing::error!(target: sumi::logging::FILE_ONLY, "{e}");
             eprintln!("sumi: {e}");
             ExitCode::FAILURE
         }

@@ -184,6 +184,7 @@ fn compare_shows_the_dice_of_agreement_on_the_two_stored_layers_and_draws_the_di
     let (_, axial) = harness.state().viewer.viewport_rects[0];
     drag(&mut harness, axial.center() - egui::vec2(40.0, 0.0), axial.center() + egui::vec2(40.0, 0.0), 8);
     assert!(painted(harness.state()) > 0);
+    scroll_panel(&mut harness);
     harness.get_by_value("(none)").click();
     harness.run_steps(2);
     harness.get_by_label("#1 dr-b (dr-b)").click();
@@ -205,6 +206,7 @@ fn compare_shows_the_dice_of_agreement_on_the_two_stored_layers_and_draws_the_di
     }
     assert!(harness.query_by_label(&format!("{:.2}", expected[0].hausdorff95_mm.unwrap())).is_some(), "HD95 shown");
 
+    scroll_panel(&mut harness);
     harness.get_by_label("Difference overlay").click();
     harness.run_steps(3);
     harness.hover_at(axial.center() + egui::vec2(0.0, 200.0));
@@ -272,4 +274,55 @@ fn a_submitted_layer_refuses_edits_with_a_message_until_a_reviewer_requests_chan
     assert!(harness.query_by_label_contains("extend to the edge").is_some(), "the comment is in the history");
     drag(&mut harness, axial.center() + egui::vec2(-30.0, 30.0), axial.center() + egui::vec2(30.0, 30.0), 6);
     assert!(painted(harness.state()) > voxels, "editable again after changes were requested");
+}
+
+#[test]
+fn a_finding_typed_in_the_panel_is_recorded_for_the_series_with_its_code_and_listed() {
+    let data = tempfile::tempdir().unwrap();
+    let demo = sumi::demo::ensure_demo_study(data.path()).unwrap();
+    let project = data.path().join("findings.sumi");
+    let mut harness = open(&project, Some(&demo));
+
+    let type_into = |harness: &mut egui_kittest::Harness<'_, sumi::ui::SumiApp>, label: &str, text: &str| {
+        harness.get_by_role_and_label(egui::accesskit::Role::TextInput, label).click();
+        harness.run_steps(2);
+        harness.get_by_role_and_label(egui::accesskit::Role::TextInput, label).type_text(text);
+        harness.run_steps(2);
+    };
+    scroll_panel(&mut harness);
+    type_into(&mut harness, "Text of the finding", "glioma, left frontal");
+    assert_eq!(harness.state().annotate.findings.text_for_test(), "glioma, left frontal", "typed");
+    harness.get_by_label("Code (optional)").click();
+    harness.run_steps(2);
+    scroll_panel(&mut harness);
+    type_into(&mut harness, "Code value", "393563007");
+    type_into(&mut harness, "Scheme (e.g. SCT)", "SCT");
+    type_into(&mut harness, "Meaning", "Glioma");
+    scroll_panel(&mut harness);
+    harness.get_by_label("Record finding").click();
+    harness.run_steps(3);
+    let series = harness.state().viewer.loaded.as_ref().unwrap().series_uid.clone();
+    let stored = Project::open(&project).unwrap().findings(None).unwrap();
+    assert_eq!(
+        stored.len(),
+        1,
+        "{stored:?} {:?} text {:?}",
+        harness.state().annotate.message,
+        harness.state().annotate.findings.text_for_test()
+    );
+    let f = &stored[0];
+    assert_eq!((f.kind.as_str(), f.text.as_str()), ("diagnosis", "glioma, left frontal"));
+    assert_eq!(f.series_uid.as_deref(), Some(series.as_str()), "recorded for the open series");
+    assert_eq!(f.code, Some(("393563007".into(), "SCT".into(), "Glioma".into())));
+    let audited: i64 = Project::open(&project)
+        .unwrap()
+        .conn
+        .query_row("SELECT count(*) FROM audit_log WHERE action = 'finding'", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(audited, 1);
+    harness.get_by_label_contains("glioma, left frontal");
+    // A new session lists it again.
+    drop(harness);
+    let harness = open(&project, Some(&demo));
+    harness.get_by_label_contains("glioma, left frontal");
 }

@@ -322,6 +322,9 @@ pub fn check_declared_lengths(path: &Path, header_only: bool) -> Result<DataSetL
     };
     match w.walk(enc, None, 0) {
         Step::TooLong(0x7FE0, 0x0010, _, _) if header_only => Ok(layout),
+        // Past a structure the walk does not understand the parser would meet lengths nobody
+        // checked (fuzzing found 4 GB values behind a stray (FFFE,0000)): it reads only up to there.
+        Step::Unsure if part10 && layout == DataSetLayout::AsDeclared => Ok(DataSetLayout::UnderstoodUntil(w.pos)),
         Step::TooLong(g, e, offset, declared) => Err(DicomError::Malformed {
             path: path.into(),
             reason: format!(
@@ -361,6 +364,8 @@ pub enum DataSetLayout {
     AsDeclared,
     /// The meta group says explicit VR little endian, the data set is implicit.
     ImplicitDespiteMeta,
+    /// The walk understood the file up to this byte only; what follows is not to be parsed.
+    UnderstoodUntil(u64),
 }
 
 #[cfg(test)]

@@ -26,8 +26,8 @@ pub fn open_dicom(path: &Path, header_only: bool) -> Result<DicomFile, DicomErro
     if meta.len() == 0 {
         return Err(not_dicom(path, "empty file"));
     }
-    if super::lengths::check_declared_lengths(path, header_only)? == super::lengths::DataSetLayout::ImplicitDespiteMeta
-    {
+    let layout = super::lengths::check_declared_lengths(path, header_only)?;
+    if layout == super::lengths::DataSetLayout::ImplicitDespiteMeta {
         let Some(obj) = open_implicit_despite_meta(path) else {
             // Its first element has no VR, so an explicit read would take value bytes for lengths.
             return Err(DicomError::Malformed {
@@ -42,7 +42,11 @@ pub fn open_dicom(path: &Path, header_only: bool) -> Result<DicomFile, DicomErro
     if header_only {
         options = options.read_until(tags::PIXEL_DATA);
     }
-    match options.open_file(path) {
+    let read = match layout {
+        super::lengths::DataSetLayout::UnderstoodUntil(end) => open_prefix(path, end, options),
+        _ => options.open_file(path),
+    };
+    match read {
         Ok(obj) => Ok(DicomFile { path: path.into(), obj, had_file_meta: true }),
         Err(err) => {
             if has_part10_magic(path)? {
@@ -60,7 +64,16 @@ pub fn open_dicom(path: &Path, header_only: bool) -> Result<DicomFile, DicomErro
                             );
                             Ok(DicomFile { path: path.into(), obj, had_file_meta: true })
                         }
-                        None => Err(classify(path, err)),
+                        None => Err(match (classify(path, err), layout) {
+                            (
+                                DicomError::Malformed { path, reason },
+                                super::lengths::DataSetLayout::UnderstoodUntil(end),
+                            ) => DicomError::Malformed {
+                                path,
+                                reason: format!("the structure breaks off at byte {end} ({reason})"),
+                            },
+                            (e, _) => e,
+                        }),
                     },
                 }
             } else {
@@ -68,6 +81,18 @@ pub fn open_dicom(path: &Path, header_only: bool) -> Result<DicomFile, DicomErro
             }
         }
     }
+}
+
+/// Parses a Part 10 file only up to byte `end` (from its DICM magic on).
+fn open_prefix(path: &Path, end: u64, options: OpenFileOptions) -> Result<DefaultDicomObject, ReadError> {
+    use std::io::{Seek, SeekFrom};
+    let Ok(mut file) = File::open(path) else { return options.open_file(path) };
+    if file.seek(SeekFrom::Start(128)).is_err() {
+        return options.open_file(path);
+    }
+    options
+        .read_preamble(dicom_object::file::ReadPreamble::Never)
+        .from_reader(std::io::BufReader::new(file.take(end.saturating_sub(128))))
 }
 
 fn not_dicom(path: &Path, reason: &str) -> DicomError {

@@ -131,3 +131,16 @@ pub fn block(
         }
     }
 }
+
+/// Scrolls the side panel to its end (sections below the fold do not take clicks or typing).
+pub fn scroll_panel(harness: &mut Harness<'_, SumiApp>) {
+    harness.hover_at(egui::pos2(1400.0, 500.0));
+    harness.event(egui::Event::MouseWheel {
+        unit: egui::MouseWheelUnit::Point,
+        delta: egui::vec2(0.0, -2000.0),
+        phase: egui::TouchPhase::Move,
+        source: egui::MouseWheelSource::Unknown,
+        modifiers: egui::Modifiers::NONE,
+    });
+    harness.run_steps(5);
+}

@@ -4,6 +4,7 @@
 //! back when the project and series are opened again. Blind mode hides the patient's identity.
 
 mod compare;
+mod findings;
 mod layer;
 mod markup_list;
 pub mod markups;
@@ -95,6 +96,8 @@ pub struct Annotate {
     /// Layer choice and sign-off (review section) and agreement with a second layer.
     pub review: review::ReviewState,
     pub compare: compare::Compare,
+    /// The Findings section's form and the open study's findings.
+    pub findings: findings::FindingsUi,
 }
 
 impl Default for Annotate {
@@ -126,6 +129,7 @@ impl Default for Annotate {
             project_seen: None,
             review: Default::default(),
             compare: Default::default(),
+            findings: Default::default(),
         }
     }
 }
@@ -248,6 +252,7 @@ fn project_changed(app: &mut SumiApp) {
     a.labels.clear();
     a.review = Default::default();
     a.compare = Default::default();
+    a.findings = Default::default();
     let Some(Ok(db)) = a.db(app.project.as_deref()) else { return };
     let blind = db.setting("annotate.blind").ok().flatten().is_some_and(|v| v == "yes");
     let labels = db.labels();

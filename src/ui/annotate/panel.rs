@@ -91,6 +91,8 @@ pub(super) fn panel(ui: &mut egui::Ui, app: &mut SumiApp) {
         super::markup_list::section(ui, app);
         ui.separator();
         super::compare::section(ui, app);
+        ui.separator();
+        super::findings::section(ui, app);
     });
 }
 
@@ -243,9 +245,7 @@ fn cleanup_section(ui: &mut egui::Ui, app: &mut SumiApp) {
         let why = if n == 0 && locked.contains(&label) { tr(lang, "annot.label_locked") } else { "" };
         app.annotate.message = Some(format!("{}: {n} {} {why}", tr(lang, what), tr(lang, "annot.voxels_changed")));
     }
-    if let Some(m) = &app.annotate.message {
-        ui.weak(m);
-    }
+    // The result shows with the mode's other messages at the top of the panel.
 }
 
 fn display_section(ui: &mut egui::Ui, app: &mut SumiApp) {
