@@ -1,6 +1,7 @@
 //! The oblique plane and the 3D/MPR overlays driven like a user would, headless on wgpu
-//! (lavapipe in CI): viewport 4 switched to the oblique plane and rotated, the plane outlined in
-//! the 3D view (textured, inside the ray cast), and the defacing proposal tinted in the MPR viewports with its cut dragged.
+//! (lavapipe in CI): viewport 4 switched to the oblique plane and rotated, the plane drawn textured
+//! inside the 3D view's ray cast, and the defacing proposal tinted in the MPR viewports with its cut
+//! dragged.
 #![cfg(feature = "gui")]
 
 mod ui_support;
