@@ -23,6 +23,10 @@ struct Params {
     iso_rgb: vec4<f32>,
     // x, y: values where the transfer function has any opacity (DVR skips bricks outside).
     visible: vec4<f32>,
+    // The slice plane in texture coordinates: dot(xyz, tex) + w = signed distance in mm.
+    plane: vec4<f32>,
+    // x: plane opacity (0: no plane); y: window low; z: window width; w: invert (0/1).
+    plane_style: vec4<f32>,
     // Transfer function: display RGB and opacity per step.
     lut: array<vec4<f32>, 256>,
     // Label tint per label value: rgb colour, a strength (0: not tinted).
@@ -130,6 +134,29 @@ fn skippable(mm: vec2<f32>, mode: f32, acc: f32) -> bool {
 
 const BIG: f32 = 1e30;
 
+// Ray parameter where the slice plane is met inside the clip range, or BIG (no plane, edge-on, or
+// outside the box).
+fn plane_t(o: vec3<f32>, d: vec3<f32>, range: vec2<f32>) -> f32 {
+    if p.plane_style.x <= 0.0 {
+        return BIG;
+    }
+    let nd = dot(p.plane.xyz, d);
+    if abs(nd) < 1e-6 {
+        return BIG;
+    }
+    let t = -(dot(p.plane.xyz, o) + p.plane.w) / nd;
+    if t < range.x || t > range.y {
+        return BIG;
+    }
+    return t;
+}
+
+// The slice image at a point of the plane: grey with the viewer's window/level.
+fn plane_grey(pos: vec3<f32>) -> vec3<f32> {
+    let g = clamp((value_at(pos) - p.plane_style.y) / p.plane_style.z, 0.0, 1.0);
+    return vec3<f32>(select(g, 1.0 - g, p.plane_style.w > 0.5));
+}
+
 @fragment
 fn fs_main(in: VsOut) -> @location(0) vec4<f32> {
     let o = (p.uv_to_tex * vec4<f32>(in.uv, 0.0, 1.0)).xyz;
@@ -141,6 +168,15 @@ fn fs_main(in: VsOut) -> @location(0) vec4<f32> {
         return vec4<f32>(0.0, 0.0, 0.0, 1.0);
     }
     let mode = p.mode.x;
+    // The slice plane: met once per ray at tp (BIG: not on this ray). DVR composites it as a sample
+    // at tp; iso puts it over a surface behind it; MIP/MinIP blend it over the projection.
+    let tp = plane_t(o, d, range);
+    var plane_rgb = vec3<f32>(0.0);
+    let plane_a = p.plane_style.x;
+    if tp < BIG {
+        plane_rgb = plane_grey(o + d * tp);
+    }
+    var pending = tp < BIG && mode > 1.5;
     let vdims = vec3<f32>(textureDimensions(volume));
     let bdims = vec3<i32>(textureDimensions(bricks));
     let brick = p.clip_hi.w;
@@ -152,6 +188,19 @@ fn fs_main(in: VsOut) -> @location(0) vec4<f32> {
     var t = first;
     let max_steps = u32(p.view_dir.w);
     for (var n = 0u; n < max_steps && t <= range.y; n++) {
+        if pending && t > tp {
+            if mode < 2.5 {
+                rgb += (1.0 - alpha) * plane_a * plane_rgb;
+                alpha += (1.0 - alpha) * plane_a;
+                pending = false;
+                if alpha >= 0.98 {
+                    break;
+                }
+            } else if plane_a >= 0.98 && t - step > tp {
+                // Iso: every crossing from here on lies behind an opaque plane.
+                break;
+            }
+        }
         let pos = o + d * t;
         if brick > 0.0 {
             let b = clamp(vec3<i32>(floor(pos * vdims / brick)), vec3<i32>(0), bdims - 1);
@@ -195,17 +244,29 @@ fn fs_main(in: VsOut) -> @location(0) vec4<f32> {
                     lo = mid;
                 }
             }
-            let hit = o + d * (0.5 * (lo + hi));
-            return vec4<f32>(tint(shade(p.iso_rgb.rgb, gradient(hit)), hit), 1.0);
+            let th = 0.5 * (lo + hi);
+            let hit = o + d * th;
+            let surface = tint(shade(p.iso_rgb.rgb, gradient(hit)), hit);
+            if pending && tp < th {
+                return vec4<f32>(mix(surface, plane_rgb, plane_a), 1.0);
+            }
+            return vec4<f32>(surface, 1.0);
         }
         t += step;
     }
     if mode < 1.5 {
-        if !sampled {
-            return vec4<f32>(0.0, 0.0, 0.0, 1.0);
+        var g = 0.0;
+        if sampled {
+            g = clamp((acc - p.mode.z) / p.mode.w, 0.0, 1.0);
         }
-        let g = clamp((acc - p.mode.z) / p.mode.w, 0.0, 1.0);
+        if tp < BIG {
+            return vec4<f32>(mix(vec3<f32>(g), plane_rgb, plane_a), 1.0);
+        }
         return vec4<f32>(vec3<f32>(g), 1.0);
+    }
+    if pending {
+        // Behind every composited sample (DVR), or over the background where no surface was met.
+        rgb += (1.0 - alpha) * plane_a * plane_rgb;
     }
     return vec4<f32>(rgb, 1.0);
 }

@@ -435,8 +435,11 @@ enum BenchCommand {
         #[arg(long, default_value_t = 5)]
         frames: usize,
         /// Only the rows with the label overlay on.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "plane_only")]
         overlay_only: bool,
+        /// Only the rows without and with the oblique slice plane in the volume.
+        #[arg(long)]
+        plane_only: bool,
     },
     /// Time the defacing proposal (load excluded) on a DICOM series folder or NIfTI file.
     Deface {
@@ -476,8 +479,8 @@ fn main() -> ExitCode {
         Some(Command::Bench { what: BenchCommand::Load { dir, json } }) => cli::bench_load(&dir, json),
         Some(Command::Bench { what: BenchCommand::Gui { dir } }) => cli::bench_gui(dir),
         Some(Command::Bench { what: BenchCommand::Deface { input, runs } }) => cli::bench_deface(&input, runs),
-        Some(Command::Bench { what: BenchCommand::Gui3d { dir, width, height, frames, overlay_only } }) => {
-            cli::bench_gui3d(&dir, [width, height], frames, overlay_only)
+        Some(Command::Bench { what: BenchCommand::Gui3d { dir, width, height, frames, overlay_only, plane_only } }) => {
+            cli::bench_gui3d(&dir, [width, height], frames, overlay_only, plane_only)
         }
         Some(Command::Demo { out }) => cli::demo(&out),
         Some(Command::Export { project, out, studies, series, vault, user, labels, jobs, check, json }) => {

@@ -8,9 +8,9 @@
 use nalgebra::{Matrix3, Point3, Vector3};
 use sumi::render::gpu_volume::GpuVolume;
 use sumi::render::mpr::MprResources;
-use sumi::render::raycast::{RaycastParams, RaycastStyle, default_label_palette};
+use sumi::render::raycast::{RaycastParams, RaycastStyle, SlicePlane, default_label_palette};
 use sumi::render::wgpu;
-use sumi::volume::camera::{ClipBox, OrbitCamera, RayFrame, StandardView};
+use sumi::volume::camera::{ClipBox, OrbitCamera, RayFrame, StandardView, plane_in_tex};
 use sumi::volume::raycast::{BrickGrid, CpuRender, RenderMode, render_cpu};
 use sumi::volume::transfer::TfPreset;
 use sumi::volume::{DisplayHints, Geometry, SeriesKind, Volume, VoxelType, Voxels};
@@ -63,8 +63,11 @@ struct Scene {
 }
 
 fn scene() -> Scene {
+    scene_with(test_volume())
+}
+
+fn scene_with(volume: Volume) -> Scene {
     let (device, queue) = device();
-    let volume = test_volume();
     let mut res = MprResources::new(&device, wgpu::TextureFormat::Rgba8Unorm);
     let gv = GpuVolume::new(&device, volume.geometry.dims, VoxelType::I16).unwrap();
     for k in 0..volume.geometry.dims[2] {
@@ -93,6 +96,7 @@ fn style(mode: RenderMode) -> RaycastStyle {
         mask_opacity: 0.0,
         labels: default_label_palette(),
         skip_empty: true,
+        plane: None,
     }
 }
 
@@ -262,4 +266,150 @@ fn a_labelled_voxel_block_is_tinted_at_its_projected_place_and_clears_with_a_sli
     let cleared = gpu(&mut s, &frame, &st);
     assert_eq!(cleared.chunks(4).filter(|p| green(p)).count(), 0, "no tint after the update");
     assert!(cleared.chunks(4).any(|p| p[0] > 20), "the surface is still drawn");
+}
+
+// --- The oblique slice plane drawn inside the ray cast ---------------------------------------
+
+const PLANE_SIZE: u32 = 64;
+
+/// A 32×40×17 axis-aligned 1 mm grid whose axial slices hold distinct values (−800 + 40·k, below
+/// the bone transfer function and the iso threshold, so transparent), with two bone blocks
+/// (1500) through all slices: one at the front (j < 6, i 4–11), one at the back (j ≥ 34, i 20–27).
+fn sliced_volume() -> Volume {
+    let dims = [32, 40, 17];
+    let geometry = Geometry { dims, origin: Point3::origin(), axes: Matrix3::identity() };
+    let mut data = Vec::new();
+    for k in 0..dims[2] {
+        for j in 0..dims[1] {
+            for i in 0..dims[0] {
+                let front = j < 6 && (4..12).contains(&i);
+                let back = j >= 34 && (20..28).contains(&i);
+                data.push(if front || back { 1500 } else { -800 + 40 * k as i16 });
+            }
+        }
+    }
+    Volume {
+        geometry,
+        voxels: Voxels::I16(data),
+        kind: SeriesKind::Volume,
+        display: DisplayHints { modality: "CT".into(), window: None, invert: false },
+        value_range: (-800.0, 1500.0),
+        problems: vec![],
+    }
+}
+
+/// Plane window (centre −500, width 800): slice k shows grey (100 + 40·k) / 800.
+const PLANE_WINDOW: (f64, f64) = (-500.0, 800.0);
+
+fn slice_grey(k: usize) -> f64 {
+    ((-800.0 + 40.0 * k as f64 + 900.0) / 800.0 * 255.0).round()
+}
+
+/// From the front, tilted 0.3 rad so that we look slightly down on axial planes.
+fn front_camera(g: &Geometry) -> OrbitCamera {
+    let mut cam = OrbitCamera::fit(g);
+    cam.set_view(StandardView::Anterior);
+    cam.rotate(0.0, 30.0, 0.01);
+    cam.zoom_by(1.2);
+    cam
+}
+
+fn axial_plane(g: &Geometry, k: usize) -> SlicePlane {
+    let point = g.index_to_patient(Vector3::new(0.0, 0.0, k as f64));
+    let equation = plane_in_tex(g, point, Vector3::z()).unwrap();
+    SlicePlane { equation, window: PLANE_WINDOW, invert: false, opacity: 1.0 }
+}
+
+fn render_plane(s: &mut Scene, cam: &OrbitCamera, st: &RaycastStyle) -> Vec<u8> {
+    let frame = RayFrame::new(cam, &s.volume.geometry, [f64::from(PLANE_SIZE); 2], ClipBox::default(), 0.5).unwrap();
+    let params = RaycastParams::new(&frame, s.res.volume(1).unwrap(), st);
+    let mut encoder = s.device.create_command_encoder(&Default::default());
+    s.res.render_3d(&s.device, &s.queue, &mut encoder, 0, 1, &params, [PLANE_SIZE, PLANE_SIZE]);
+    s.queue.submit([encoder.finish()]);
+    s.res.raycast().unwrap().target(0).unwrap().read(&s.device, &s.queue)
+}
+
+/// The pixel (RGB) where patient point `p` projects.
+fn pixel_at(img: &[u8], cam: &OrbitCamera, g: &Geometry, p: Point3<f64>) -> [i32; 3] {
+    let uv = cam.screen_uv(g, [f64::from(PLANE_SIZE); 2], p);
+    let (x, y) = ((uv[0] * f64::from(PLANE_SIZE)) as u32, (uv[1] * f64::from(PLANE_SIZE)) as u32);
+    let i = ((y * PLANE_SIZE + x) * 4) as usize;
+    [0, 1, 2].map(|c| i32::from(img[i + c]))
+}
+
+fn is_grey(px: [i32; 3], grey: f64) -> bool {
+    px.iter().all(|&c| (f64::from(c) - grey).abs() <= 3.0)
+}
+
+#[test]
+fn an_axial_plane_shows_its_slice_values_in_a_band_at_its_projected_height() {
+    let mut s = scene_with(sliced_volume());
+    let g = s.volume.geometry.clone();
+    let cam = front_camera(&g);
+    for mode in [RenderMode::Dvr, RenderMode::Mip] {
+        for k in [8, 4] {
+            let st = RaycastStyle { plane: Some(axial_plane(&g, k)), ..style(mode) };
+            let img = render_plane(&mut s, &cam, &st);
+            let z = k as f64;
+            // Along the plane's middle (x between the blocks, y from 8 to 32 mm) every pixel shows
+            // slice k's value; one voxel above or below the plane's projection it does not.
+            let mut band = 0;
+            for y in (8..=32).step_by(4) {
+                for x in [14.0, 16.0, 18.0] {
+                    let on = pixel_at(&img, &cam, &g, Point3::new(x, f64::from(y), z));
+                    assert!(is_grey(on, slice_grey(k)), "{mode:?} k={k}: ({x}, {y}) shows {on:?}, not the slice");
+                    band += 1;
+                }
+            }
+            assert_eq!(band, 21);
+            // Above the far edge and below the near edge the plane is not drawn.
+            let above = pixel_at(&img, &cam, &g, Point3::new(16.0, 39.5, z + 4.0));
+            let below = pixel_at(&img, &cam, &g, Point3::new(16.0, 0.0, z - 4.0));
+            for (name, px) in [("above", above), ("below", below)] {
+                assert!(!is_grey(px, slice_grey(k)), "{mode:?} k={k}: {name} the band shows the slice {px:?}");
+            }
+        }
+    }
+    // Neighbouring slices are told apart (the test volume's values are distinct).
+    assert!(slice_grey(5) - slice_grey(4) > 10.0);
+}
+
+#[test]
+fn voxels_in_front_of_an_opaque_plane_hide_it_and_the_plane_hides_what_lies_behind() {
+    let mut s = scene_with(sliced_volume());
+    let g = s.volume.geometry.clone();
+    let cam = front_camera(&g);
+    let k = 8;
+    for mode in [RenderMode::Dvr, RenderMode::Iso] {
+        let off = render_plane(&mut s, &cam, &style(mode));
+        let on = render_plane(&mut s, &cam, &RaycastStyle { plane: Some(axial_plane(&g, k)), ..style(mode) });
+        // Behind the front block (x 4–11): the rays meet the block before the plane.
+        let front = Point3::new(8.0, 20.0, k as f64);
+        let (a, b) = (pixel_at(&off, &cam, &g, front), pixel_at(&on, &cam, &g, front));
+        assert!(a[0] > 60, "{mode:?}: the front block is drawn there {a:?}");
+        assert!((0..3).all(|c| (a[c] - b[c]).abs() <= 2), "{mode:?}: the block stays in front {a:?} → {b:?}");
+        // In front of the back block (x 20–27): the plane hides the block behind it.
+        let back = Point3::new(24.0, 20.0, k as f64);
+        let (a, b) = (pixel_at(&off, &cam, &g, back), pixel_at(&on, &cam, &g, back));
+        assert!(a[0] > 60, "{mode:?}: the back block is seen through the slices {a:?}");
+        assert!(is_grey(b, slice_grey(k)), "{mode:?}: the plane hides the back block {b:?}");
+    }
+    // Half opacity: the back block shows through the plane.
+    let half = SlicePlane { opacity: 0.5, ..axial_plane(&g, k) };
+    let img = render_plane(&mut s, &cam, &RaycastStyle { plane: Some(half), ..style(RenderMode::Iso) });
+    let b = pixel_at(&img, &cam, &g, Point3::new(24.0, 20.0, k as f64));
+    assert!(!is_grey(b, slice_grey(k)) && b[0] > 60, "a translucent plane lets the block through {b:?}");
+}
+
+#[test]
+fn the_plane_off_or_at_zero_opacity_leaves_the_image_unchanged() {
+    let mut s = scene_with(sliced_volume());
+    let g = s.volume.geometry.clone();
+    let cam = front_camera(&g);
+    for mode in RenderMode::ALL {
+        let off = render_plane(&mut s, &cam, &style(mode));
+        let zero = SlicePlane { opacity: 0.0, ..axial_plane(&g, 8) };
+        let faded = render_plane(&mut s, &cam, &RaycastStyle { plane: Some(zero), ..style(mode) });
+        assert!(off == faded, "{mode:?}: opacity 0 changes the image");
+    }
 }

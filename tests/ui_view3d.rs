@@ -1,6 +1,7 @@
 //! The oblique plane and the 3D/MPR overlays driven like a user would, headless on wgpu
-//! (lavapipe in CI): viewport 4 switched to the oblique plane and rotated, the plane outlined in
-//! the 3D view, and the defacing proposal tinted in the MPR viewports with its cut dragged.
+//! (lavapipe in CI): viewport 4 switched to the oblique plane and rotated, the plane drawn textured
+//! inside the 3D view's ray cast, and the defacing proposal tinted in the MPR viewports with its cut
+//! dragged.
 #![cfg(feature = "gui")]
 
 mod ui_support;
@@ -93,14 +94,43 @@ fn fourth_viewport_toggles_to_an_oblique_plane_that_rotates_and_shows_in_the_3d_
     let px = img.get_pixel(rect.center().x as u32, rect.center().y as u32).0;
     assert!(px[0] > 40, "the oblique slice shows tissue at the focus: {px:?}");
 
-    // Back to 3D: the plane is drawn as a translucent quad, and only while it is asked for.
+    // Back to 3D: the plane is drawn inside the volume with its slice image, and only while it is
+    // asked for.
+    // Bone DVR with the top 40 % clipped away, looking down the plane's normal (from above) and
+    // tilted a little, so that the slice is seen inside the skull.
     harness.get_by_label("3D view").click();
     harness.run_steps(3);
     assert!(harness.state().viewer.is_3d(3));
+    {
+        let o = harness.state().viewer.oblique().unwrap();
+        let s = &mut harness.state_mut().viewer.view3d;
+        s.mode = sumi::volume::raycast::RenderMode::Dvr;
+        s.preset = sumi::volume::transfer::TfPreset::CtBone;
+        s.clip.hi[2] = 0.6;
+        let cam = s.camera.as_mut().expect("the 3D view was drawn");
+        let (right, back) = (o.right, o.normal());
+        cam.orient =
+            nalgebra::Rotation3::from_matrix(&nalgebra::Matrix3::from_columns(&[right, back.cross(&right), back]));
+        cam.rotate(0.0, -25.0, 0.01);
+    }
+    harness.run_steps(3);
     std::thread::sleep(Duration::from_millis(200));
     harness.run_steps(2);
     let with = harness.render().expect("render");
-    save(&with, "view3d-oblique-quad.png");
+    save(&with, "view3d-oblique-3d.png");
+    // At the focus (on the plane, below the clip face, with only transparent soft tissue in
+    // front) the 3D view shows the slice: brain grey with the viewer's window.
+    let app = harness.state();
+    let (_, r3) = *app.viewer.viewport_rects.iter().find(|(vp, _)| *vp == 3).unwrap();
+    let g = &app.viewer.loaded.as_ref().unwrap().plan.geometry;
+    let size = [f64::from(r3.width()), f64::from(r3.height())];
+    let uv = app.viewer.view3d.camera.as_ref().unwrap().screen_uv(g, size, focus);
+    let at = r3.min + egui::vec2(uv[0] as f32 * r3.width(), uv[1] as f32 * r3.height());
+    let px = with.get_pixel(at.x as u32, at.y as u32).0.map(i32::from);
+    assert!(
+        px[0] > 40 && (px[0] - px[1]).abs() <= 6 && (px[1] - px[2]).abs() <= 6,
+        "the slice is drawn grey at the focus: {px:?}"
+    );
     harness.state_mut().viewer.view3d.show_oblique = false;
     harness.run_steps(3);
     let without = harness.render().expect("render");
@@ -111,7 +141,7 @@ fn fourth_viewport_toggles_to_an_oblique_plane_that_rotates_and_shows_in_the_3d_
             changed += usize::from(with.get_pixel(x, y) != without.get_pixel(x, y));
         }
     }
-    assert!(changed > 200, "the quad changes the 3D view ({changed} sampled pixels)");
+    assert!(changed > 200, "the plane changes the 3D view ({changed} sampled pixels)");
 }
 
 #[test]

@@ -127,7 +127,7 @@ fn peak_rss_bytes() -> Option<u64> {
     Some(kb * 1024)
 }
 
-pub fn bench_gui3d(dir: &Path, size: [u32; 2], frames: usize, overlay_only: bool) -> CliResult {
+pub fn bench_gui3d(dir: &Path, size: [u32; 2], frames: usize, overlay_only: bool, plane_only: bool) -> CliResult {
     #[cfg(feature = "gui")]
     {
         let scan = scan_paths(&[dir.to_path_buf()], &|_, _| {});
@@ -140,13 +140,19 @@ pub fn bench_gui3d(dir: &Path, size: [u32; 2], frames: usize, overlay_only: bool
             .ok_or_else(|| format!("{}: no readable DICOM series", dir.display()))?;
         let metas: Vec<_> = largest.instances.iter().map(|&i| &scan.instances[i]).collect();
         let volume = load_volume(&plan_series(&metas)?, None)?;
-        let report = sumi::render::bench3d::run(&volume, size, frames.max(1), overlay_only)?;
+        use sumi::render::bench3d::Rows;
+        let rows = match (overlay_only, plane_only) {
+            (true, _) => Rows::Overlay,
+            (false, true) => Rows::Plane,
+            (false, false) => Rows::All,
+        };
+        let report = sumi::render::bench3d::run(&volume, size, frames.max(1), rows)?;
         println!("{}", serde_json::to_string_pretty(&report)?);
         Ok(ExitCode::SUCCESS)
     }
     #[cfg(not(feature = "gui"))]
     {
-        let _ = (dir, size, frames, overlay_only);
+        let _ = (dir, size, frames, overlay_only, plane_only);
         Err("this sumi was built without the GUI (feature `gui`)".into())
     }
 }

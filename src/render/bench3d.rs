@@ -8,8 +8,9 @@ use serde::Serialize;
 
 use super::gpu_volume::GpuVolume;
 use super::mpr::MprResources;
-use super::raycast::{RaycastParams, RaycastStyle, default_label_palette};
-use crate::volume::camera::{ClipBox, OrbitCamera, RayFrame};
+use super::raycast::{RaycastParams, RaycastStyle, SlicePlane, default_label_palette};
+use crate::volume::camera::{ClipBox, OrbitCamera, RayFrame, plane_in_tex};
+use crate::volume::mpr::Oblique;
 use crate::volume::raycast::{BrickGrid, RenderMode};
 use crate::volume::transfer::{SKIN, TfPreset};
 use crate::volume::{Volume, VoxelType};
@@ -33,10 +34,20 @@ pub struct BenchReport {
     pub rows: Vec<BenchRow>,
 }
 
+/// Which rows `run` times.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rows {
+    All,
+    /// Each mode without and with a label overlay.
+    Overlay,
+    /// A few modes without and with the oblique slice plane drawn in the volume.
+    Plane,
+}
+
 /// Renders `volume` from the front at `size` in every mode (and a few variants), then every mode
-/// again with a label overlay; `frames` timed frames each after one warm-up frame.
-/// `overlay_only` leaves out the rows without overlay.
-pub fn run(volume: &Volume, size: [u32; 2], frames: usize, overlay_only: bool) -> Result<BenchReport, String> {
+/// again with a label overlay, then a few with the slice plane; `frames` timed frames each after
+/// one warm-up frame. `rows` picks a part.
+pub fn run(volume: &Volume, size: [u32; 2], frames: usize, rows_wanted: Rows) -> Result<BenchReport, String> {
     let instance = wgpu::Instance::new(wgpu::InstanceDescriptor::new_without_display_handle_from_env());
     let adapter = pollster_block(instance.request_adapter(&wgpu::RequestAdapterOptions::default()))
         .map_err(|e| format!("no wgpu adapter: {e}"))?;
@@ -64,6 +75,7 @@ pub fn run(volume: &Volume, size: [u32; 2], frames: usize, overlay_only: bool) -
         mask_opacity: 0.0,
         labels: default_label_palette(),
         skip_empty,
+        plane: None,
     };
     let half = [size[0] / 2, size[1] / 2];
     let configs = [
@@ -107,15 +119,48 @@ pub fn run(volume: &Volume, size: [u32; 2], frames: usize, overlay_only: bool) -
         });
         Ok::<(), String>(())
     };
-    if !overlay_only {
+    if rows_wanted == Rows::All {
         for (name, st, px, step) in configs {
             time(&mut res, name, &st, px, step)?;
         }
     }
+    if rows_wanted != Rows::Plane {
+        overlay_rows(&device, &queue, &mut res, volume, size, &mut time, &style)?;
+    }
+    if rows_wanted != Rows::Overlay {
+        // The oblique plane through the centre, tilted 40° from axial towards the viewer, opaque,
+        // with a soft-tissue window; each mode without and then with it.
+        let mut oblique = Oblique::default();
+        oblique.tilt(40f64.to_radians());
+        let g = &volume.geometry;
+        let equation = plane_in_tex(g, g.center(), oblique.normal()).ok_or("degenerate volume geometry")?;
+        let plane = SlicePlane { equation, window: (40.0, 400.0), invert: false, opacity: 1.0 };
+        for (name, st) in [
+            ("DVR bone", style(RenderMode::Dvr, TfPreset::CtBone, true)),
+            ("Iso skin", style(RenderMode::Iso, TfPreset::CtSkin, true)),
+            ("MIP", style(RenderMode::Mip, TfPreset::CtBone, true)),
+        ] {
+            time(&mut res, &format!("{name}, plane off"), &st, size, 0.6)?;
+            time(&mut res, &format!("{name}, plane on"), &RaycastStyle { plane: Some(plane), ..st }, size, 0.6)?;
+        }
+    }
+    Ok(BenchReport { adapter: info.name, backend: format!("{:?}", info.backend), dims, rows })
+}
+
+/// Each mode timed without and with a label overlay.
+fn overlay_rows(
+    device: &wgpu::Device,
+    queue: &wgpu::Queue,
+    res: &mut MprResources,
+    volume: &Volume,
+    size: [u32; 2],
+    time: &mut impl FnMut(&mut MprResources, &str, &RaycastStyle, [u32; 2], f64) -> Result<(), String>,
+    style: &impl Fn(RenderMode, TfPreset, bool) -> RaycastStyle,
+) -> Result<(), String> {
     // With a label overlay: the anterior third of the grid (a defacing-sized mask) and a ball of
     // label 2 in the middle, tinted at half opacity. Each mode is timed without and with it, one
     // after the other, so that both see the same machine load.
-    let mask = overlay_mask(volume);
+    let (dims, mask) = (volume.geometry.dims, overlay_mask(volume));
     let tinted = |mode, preset| RaycastStyle { mask_opacity: 0.5, ..style(mode, preset, true) };
     for (name, st) in [
         ("MIP", tinted(RenderMode::Mip, TfPreset::CtBone)),
@@ -125,12 +170,13 @@ pub fn run(volume: &Volume, size: [u32; 2], frames: usize, overlay_only: bool) -
         ("Iso skin", tinted(RenderMode::Iso, TfPreset::CtSkin)),
         ("Iso bone", tinted(RenderMode::Iso, TfPreset::CtBone)),
     ] {
-        res.raycast_mut(&device, &queue).set_mask(&device, &queue, 1, None);
-        time(&mut res, &format!("{name}, labels off"), &st, size, 0.6)?;
-        res.raycast_mut(&device, &queue).set_mask(&device, &queue, 1, Some((dims, &mask)));
-        time(&mut res, &format!("{name}, labels on"), &st, size, 0.6)?;
+        res.raycast_mut(device, queue).set_mask(device, queue, 1, None);
+        time(res, &format!("{name}, labels off"), &st, size, 0.6)?;
+        res.raycast_mut(device, queue).set_mask(device, queue, 1, Some((dims, &mask)));
+        time(res, &format!("{name}, labels on"), &st, size, 0.6)?;
     }
-    Ok(BenchReport { adapter: info.name, backend: format!("{:?}", info.backend), dims, rows })
+    res.raycast_mut(device, queue).set_mask(device, queue, 1, None);
+    Ok(())
 }
 
 /// Label 1 on the anterior third of the grid, label 2 on a ball of a sixth of its width.

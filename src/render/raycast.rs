@@ -27,6 +27,10 @@ pub struct RaycastParams {
     pub mode: [f32; 4],
     pub iso_rgb: [f32; 4],
     pub visible: [f32; 4],
+    /// The slice plane: n·tex + w = signed mm (`camera::plane_in_tex`).
+    pub plane: [f32; 4],
+    /// x: plane opacity (0: no plane); y: window low; z: window width; w: invert (0/1).
+    pub plane_style: [f32; 4],
     pub lut: [[f32; 4]; LUT_SIZE],
     /// Tint colour (linear-free display RGB) and strength per label value; alpha 0: not tinted.
     pub labels: LabelPalette,
@@ -65,6 +69,24 @@ pub struct RaycastStyle {
     /// Colour per label value of the mask.
     pub labels: LabelPalette,
     pub skip_empty: bool,
+    /// The MPR plane drawn inside the volume (`None`: not drawn).
+    pub plane: Option<SlicePlane>,
+}
+
+/// A slice plane drawn textured and depth-tested inside the ray cast: grey with the viewer's
+/// window/level at its opacity. DVR and iso-surface: a surface met at its depth along each ray
+/// (what lies behind an opaque plane is hidden, what lies in front hides it). MIP and MinIP: blended
+/// over the projection, which has no depth to test against (the depth of the maximum jumps between
+/// neighbouring rays with noise, so a depth test would fray the plane).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SlicePlane {
+    /// n·tex + w = signed distance in mm, from `volume::camera::plane_in_tex`.
+    pub equation: [f64; 4],
+    /// (centre, width) in modality units.
+    pub window: (f64, f64),
+    pub invert: bool,
+    /// 0–1; at 1 the plane hides what lies behind it.
+    pub opacity: f64,
 }
 
 /// Longest ray in samples (a guard; a 512³ volume at half-voxel steps needs under 1800).
@@ -108,6 +130,16 @@ impl RaycastParams {
                 f32::from(u8::from(!volume.filterable)),
             ],
             visible: [vis_lo.clamp(-1e30, 1e30) as f32, vis_hi.clamp(-1e30, 1e30) as f32, 0.0, 0.0],
+            plane: style.plane.map_or([0.0; 4], |pl| pl.equation.map(|x| x as f32)),
+            plane_style: style.plane.filter(|pl| pl.opacity > 0.0).map_or([0.0; 4], |pl| {
+                let width = pl.window.1.max(1e-6);
+                [
+                    pl.opacity.min(1.0) as f32,
+                    (pl.window.0 - width / 2.0) as f32,
+                    width as f32,
+                    f32::from(u8::from(pl.invert)),
+                ]
+            }),
             lut: [[0.0; 4]; LUT_SIZE],
             labels: style.labels,
         };

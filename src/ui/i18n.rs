@@ -156,6 +156,7 @@ pub const TABLE: &[(&str, &str, &str)] = &[
     ("view3d.clip_z", "I–S", "下–上"),
     ("view3d.labels", "Labels in 3D", "3D にラベル表示"),
     ("view3d.oblique_plane", "Oblique plane", "斜断面を表示"),
+    ("view3d.oblique_opacity", "Plane opacity", "斜断面の不透明度"),
     ("view3d.fourth", "Viewport 4", "ビューポート 4"),
     ("view3d.fourth_3d", "3D view", "3D 表示"),
     ("view3d.fourth_oblique", "Oblique", "斜断面"),

@@ -7,9 +7,9 @@ use eframe::egui::{self, Align2, Color32, FontId, PointerButton, Rect, Sense, St
 use eframe::egui_wgpu;
 
 use crate::render::mpr::MprResources;
-use crate::render::raycast::{LabelPalette, RaycastParams, RaycastStyle, default_label_palette};
+use crate::render::raycast::{LabelPalette, RaycastParams, RaycastStyle, SlicePlane, default_label_palette};
 use crate::render::view3d::View3dCallback;
-use crate::volume::camera::{ClipBox, OrbitCamera, RayFrame, StandardView};
+use crate::volume::camera::{ClipBox, OrbitCamera, RayFrame, StandardView, plane_in_tex};
 use crate::volume::direction_letter;
 use crate::volume::raycast::RenderMode;
 use crate::volume::transfer::{SKIN, TfPreset};
@@ -34,8 +34,10 @@ pub struct View3d {
     pub mask_opacity: f64,
     /// Tint the ray cast with the annotation layer's labels.
     pub show_labels: bool,
-    /// Draw the oblique plane (viewport 4's) as a translucent quad.
+    /// Draw the oblique plane (viewport 4's) in the volume, textured with its slice.
     pub show_oblique: bool,
+    /// The plane's opacity (1: hides what lies behind it).
+    pub oblique_opacity: f64,
     /// Colours of the mask now uploaded (set by `ui::overlay3d`).
     pub palette: LabelPalette,
     /// What the mask texture now holds.
@@ -55,6 +57,7 @@ impl Default for View3d {
             mask_opacity: 0.5,
             show_labels: true,
             show_oblique: true,
+            oblique_opacity: 1.0,
             palette: default_label_palette(),
             mask3d: Default::default(),
             last_interaction: None,
@@ -69,6 +72,7 @@ impl View3d {
         *self = View3d {
             show_labels: old.show_labels,
             show_oblique: old.show_oblique,
+            oblique_opacity: old.oblique_opacity,
             palette: old.palette,
             mask3d: old.mask3d,
             ..View3d::default()
@@ -145,7 +149,7 @@ pub fn viewport_3d(ui: &mut egui::Ui, v: &mut Viewer, vp: usize, rect: Rect, lan
     if v.view3d.show_oblique
         && let Some(o) = v.oblique()
     {
-        oblique_quad(&painter, rect, cam, &g, v.focus, o);
+        oblique_outline(&painter, rect, cam, &g, v.focus, o);
     }
 
     // Orientation letters: the patient direction at each screen edge.
@@ -177,9 +181,10 @@ pub fn viewport_3d(ui: &mut egui::Ui, v: &mut Viewer, vp: usize, rect: Rect, lan
     Some(response)
 }
 
-/// The oblique plane where it cuts the volume, as a translucent quad with its outline (drawn
-/// over the rendering: an orientation aid, not depth-tested).
-fn oblique_quad(
+/// The outline of the oblique plane where it cuts the volume, drawn over the rendering (not
+/// depth-tested: it shows where the plane is when the volume hides it). The plane itself is drawn
+/// by the ray caster (`SlicePlane`).
+fn oblique_outline(
     painter: &egui::Painter,
     rect: Rect,
     cam: &OrbitCamera,
@@ -199,7 +204,7 @@ fn oblique_quad(
         return;
     }
     let colour = Color32::from_rgb(200, 120, 255);
-    painter.add(egui::Shape::convex_polygon(points, colour.gamma_multiply(0.18), Stroke::new(1.5, colour)));
+    painter.add(egui::Shape::closed_line(points, Stroke::new(1.5, colour)));
 }
 
 fn params_for(v: &Viewer, gpu_id: u64, frame: &RayFrame) -> Option<RaycastParams> {
@@ -220,13 +225,26 @@ fn params_for(v: &Viewer, gpu_id: u64, frame: &RayFrame) -> Option<RaycastParams
         mask_opacity: s.mask_opacity,
         labels: s.palette,
         skip_empty: true,
+        plane: slice_plane(v),
     };
     Some(RaycastParams::new(frame, gv, &style))
+}
+
+/// Viewport 4's oblique plane through the focus with the viewer's window/level, when it is shown.
+fn slice_plane(v: &Viewer) -> Option<SlicePlane> {
+    let s = &v.view3d;
+    if !s.show_oblique || s.oblique_opacity <= 0.0 {
+        return None;
+    }
+    let g = &v.loaded.as_ref()?.plan.geometry;
+    let equation = plane_in_tex(g, v.focus, v.oblique()?.normal())?;
+    Some(SlicePlane { equation, window: v.window, invert: v.invert, opacity: s.oblique_opacity })
 }
 
 /// The 3D view's controls: mode, preset, threshold, standard views, reset, clip box.
 pub fn controls(ui: &mut egui::Ui, v: &mut Viewer, lang: Lang) {
     let range = v.loaded.as_ref().and_then(|l| l.volume.as_ref()).map_or((-1000.0, 3000.0), |vol| vol.value_range);
+    let v_has_oblique = v.oblique().is_some();
     let s = &mut v.view3d;
     ui.horizontal(|ui| {
         ui.label(tr(lang, "view3d.title"));
@@ -267,6 +285,13 @@ pub fn controls(ui: &mut egui::Ui, v: &mut Viewer, lang: Lang) {
         }
         ui.checkbox(&mut s.show_labels, tr(lang, "view3d.labels"));
         ui.checkbox(&mut s.show_oblique, tr(lang, "view3d.oblique_plane"));
+        if s.show_oblique && v_has_oblique {
+            ui.add(
+                egui::Slider::new(&mut s.oblique_opacity, 0.0..=1.0)
+                    .max_decimals(2)
+                    .text(tr(lang, "view3d.oblique_opacity")),
+            );
+        }
         ui.menu_button(tr(lang, "view3d.clip"), |ui| {
             for (a, key) in [(0, "view3d.clip_x"), (1, "view3d.clip_y"), (2, "view3d.clip_z")] {
                 ui.horizontal(|ui| {

@@ -195,6 +195,24 @@ impl RayFrame {
     }
 }
 
+/// A plane through patient point `point` with normal `normal` in the ray caster's texture
+/// coordinates: (n, w) with `n·tex + w` the signed distance from the plane in mm (positive on the
+/// normal's side). Along a ray `o + t·dir_tex`, n·dir_tex is the cosine between the normal and the
+/// view direction, so the plane is met at t = −(n·o + w) / (n·dir_tex). `None` for a degenerate
+/// grid or normal.
+pub fn plane_in_tex(g: &Geometry, point: Point3<f64>, normal: Vector3<f64>) -> Option<[f64; 4]> {
+    let n = normal.try_normalize(1e-12)?;
+    if g.axes.determinant().abs() < 1e-12 {
+        return None;
+    }
+    // patient = origin + A·(dims ∘ tex − ½), so n·(patient − point) = (dims ∘ Aᵀn)·tex + w.
+    let at_n = g.axes.transpose() * n;
+    let dims = Vector3::from(g.dims.map(|d| d.max(1) as f64));
+    let n_tex = at_n.component_mul(&dims);
+    let w = n.dot(&(g.origin - point)) - 0.5 * at_n.sum();
+    Some([n_tex.x, n_tex.y, n_tex.z, w])
+}
+
 /// Slab test: the parameter interval where `o + t·d` lies inside the box [lo, hi] (any sign of t).
 pub fn intersect_box(o: Vector3<f64>, d: Vector3<f64>, lo: Vector3<f64>, hi: Vector3<f64>) -> Option<(f64, f64)> {
     let (mut t0, mut t1) = (f64::NEG_INFINITY, f64::INFINITY);
@@ -297,6 +315,35 @@ mod tests {
         assert!(intersect_box(Vector3::new(2.0, -1.0, 0.5), Vector3::y(), lo, hi).is_none());
         let diag = intersect_box(Vector3::new(-1.0, -1.0, 0.5), Vector3::new(1.0, 1.0, 0.0), lo, hi).unwrap();
         assert!((diag.0 - 1.0).abs() < 1e-12 && (diag.1 - 2.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn a_plane_in_texture_space_gives_signed_mm_and_is_met_where_the_ray_crosses_it() {
+        let mut g = grid();
+        g.axes = nalgebra::Rotation3::from_axis_angle(&Vector3::z_axis(), 0.4).matrix() * g.axes;
+        let normal = Vector3::new(0.3, -0.2, 1.0).normalize();
+        let point = g.center() + Vector3::new(2.0, 1.0, -3.0);
+        let [a, b, c, w] = plane_in_tex(&g, point, normal).unwrap();
+        let dims = g.dims.map(|d| d as f64);
+        let to_tex = |p: Point3<f64>| {
+            let idx = g.axes.try_inverse().unwrap() * (p - g.origin);
+            Vector3::new((idx.x + 0.5) / dims[0], (idx.y + 0.5) / dims[1], (idx.z + 0.5) / dims[2])
+        };
+        for offset in [-7.5, 0.0, 4.0] {
+            let q = point + normal * offset + normal.cross(&Vector3::x()).normalize() * 5.0;
+            let tex = to_tex(q);
+            let dist = a * tex.x + b * tex.y + c * tex.z + w;
+            assert!((dist - offset).abs() < 1e-9, "{dist} vs {offset}");
+        }
+        // The centre ray of the anterior view meets the plane at the parameter of the crossing.
+        let f = RayFrame::new(&OrbitCamera::fit(&g), &g, [64.0, 64.0], ClipBox::default(), 0.5).unwrap();
+        let (o, d) = f.ray([0.5, 0.5]);
+        let n = Vector3::new(a, b, c);
+        let t = -(n.dot(&o) + w) / n.dot(&d);
+        assert!((n.dot(&d) - normal.dot(&f.view_dir)).abs() < 1e-9, "n·dir_tex is the cosine");
+        let hit = o + d * t;
+        assert!((n.dot(&hit) + w).abs() < 1e-9);
+        assert!(plane_in_tex(&g, point, Vector3::zeros()).is_none());
     }
 
     #[test]
