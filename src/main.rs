@@ -153,6 +153,11 @@ enum Command {
     },
     /// Write the bundled demo study into a folder (the GUI does this on first run).
     Demo { out: PathBuf },
+    /// Write a synthetic data set for load tests at scale into DIR and print a JSON summary.
+    DemoScale {
+        #[command(subcommand)]
+        what: DemoScaleCommand,
+    },
     /// Export the project's de-identified data: pre-flight check, then instances (profile,
     /// reviewed boxes filled, defaced voxels) into <out>/<pseudonym>/<study>/<series>/<n>.dcm with a
     /// manifest (JSON + CSV, SHA-256 per file) and a conformance statement, moved into place atomically.
@@ -438,11 +443,48 @@ enum BenchCommand {
         #[arg(long)]
         overlay_only: bool,
     },
+    /// Time listing a project's browser tree (patient → study → series with counts) from its index.
+    Tree {
+        #[arg(long)]
+        project: PathBuf,
+    },
     /// Time the defacing proposal (load excluded) on a DICOM series folder or NIfTI file.
     Deface {
         input: PathBuf,
         #[arg(long, default_value_t = 5)]
         runs: usize,
+    },
+}
+
+#[derive(Subcommand)]
+enum DemoScaleCommand {
+    /// Many small studies: STUDIES studies (4 series each) with INSTANCES CT slices in all.
+    Studies {
+        dir: PathBuf,
+        #[arg(long, default_value_t = 100)]
+        studies: u32,
+        #[arg(long, default_value_t = 50_000)]
+        instances: u32,
+        #[arg(long, default_value_t = 64)]
+        size: u16,
+    },
+    /// One long CT series of SLICES slices of SIZE×SIZE int16.
+    Series {
+        dir: PathBuf,
+        #[arg(long, default_value_t = 2000)]
+        slices: u32,
+        #[arg(long, default_value_t = 512)]
+        size: u16,
+    },
+    /// One uncompressed RGB multi-frame ultrasound cine (DIR/cine.dcm).
+    Cine {
+        dir: PathBuf,
+        #[arg(long, default_value_t = 720)]
+        frames: u32,
+        #[arg(long, default_value_t = 800)]
+        width: u16,
+        #[arg(long, default_value_t = 600)]
+        height: u16,
     },
 }
 
@@ -480,6 +522,18 @@ fn main() -> ExitCode {
             cli::bench_gui3d(&dir, [width, height], frames, overlay_only)
         }
         Some(Command::Demo { out }) => cli::demo(&out),
+        Some(Command::DemoScale { what }) => match what {
+            DemoScaleCommand::Studies { dir, studies, instances, size } => {
+                cli::demo_scale(&dir, cli::ScaleSet::Studies { studies, instances, size })
+            }
+            DemoScaleCommand::Series { dir, slices, size } => {
+                cli::demo_scale(&dir, cli::ScaleSet::Series { slices, size })
+            }
+            DemoScaleCommand::Cine { dir, frames, width, height } => {
+                cli::demo_scale(&dir, cli::ScaleSet::Cine { frames, width, height })
+            }
+        },
+        Some(Command::Bench { what: BenchCommand::Tree { project } }) => cli::bench_tree(&project),
         Some(Command::Export { project, out, studies, series, vault, user, labels, jobs, check, json }) => {
             cli::export_cmd(cli::ExportArgs { project, out, studies, series, vault, user, labels, jobs, check, json })
         }

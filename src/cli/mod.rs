@@ -9,6 +9,7 @@ mod export;
 mod info;
 mod labels;
 mod measurements;
+mod scale;
 mod seg;
 mod verify;
 
@@ -30,6 +31,7 @@ pub use export::{ExportArgs, export_cmd, review_approve_all, review_override, re
 pub use info::info;
 pub use labels::{labels_report, labels_review, labels_submit};
 pub use measurements::labels_measurements;
+pub use scale::{ScaleSet, bench_tree, demo_scale};
 pub use seg::{FromNiftiArgs, seg_from_nifti, seg_to_nifti};
 pub use verify::{VerifyArgs, verify};
 
@@ -120,7 +122,7 @@ pub fn demo(out: &Path) -> CliResult {
 }
 
 /// Peak resident set size of this process (Linux: VmHWM), in bytes.
-fn peak_rss_bytes() -> Option<u64> {
+pub(crate) fn peak_rss_bytes() -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
     let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
     let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;

@@ -6,6 +6,7 @@ pub(crate) mod attrs;
 pub mod decode;
 mod error;
 pub mod foreign;
+pub mod frames;
 pub mod group;
 mod lengths;
 pub mod meta;
