@@ -18,7 +18,7 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use sumi::dicom::{group_instances, scan_paths};
-use sumi::project::{Project, default_actor, import_scan};
+use sumi::project::{Project, default_actor, import_paths};
 use sumi::volume::{load_volume, plan_series};
 
 pub type CliResult = Result<ExitCode, Box<dyn std::error::Error>>;
@@ -78,10 +78,9 @@ pub fn bench_gui(dir: PathBuf) -> CliResult {
 }
 
 pub fn import(paths: &[PathBuf], project_path: &Path, user: Option<String>) -> CliResult {
-    let scan = scan_paths(paths, &|_, _| {});
     let mut project = Project::open(project_path)?;
-    let roots: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
-    let summary = import_scan(&mut project, &scan, &user.unwrap_or_else(default_actor), &roots)?;
+    // Chunked: memory stays bounded however many files the folders hold.
+    let summary = import_paths(&mut project, paths, &user.unwrap_or_else(default_actor), &|_, _| {})?;
     println!("{}", serde_json::to_string_pretty(&summary)?);
     for u in &summary.unreadable {
         eprintln!("sumi: skipped {}", u.reason);

@@ -22,4 +22,4 @@ pub use foreign::ForeignKind;
 pub use group::{PatientNode, SeriesNode, StudyNode, group_instances};
 pub use meta::{ImageMeta, InstanceMeta};
 pub use open::{DicomFile, open_dicom};
-pub use scan::{ScanReport, Unreadable, scan_paths};
+pub use scan::{ScanReport, Unreadable, scan_paths, scan_paths_chunked};

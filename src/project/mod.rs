@@ -21,7 +21,7 @@ pub use audit::{
 };
 pub use bulk_review::BulkApproval;
 pub use export_records::{ExportOverride, ExportStatus};
-pub use import::{ImportSummary, import_scan};
+pub use import::{IMPORT_CHUNK, ImportSummary, import_paths, import_scan};
 pub use settings::{FaceMask, ForeignImageOutput};
 pub use time::now_rfc3339;
 pub use tree::TreeSeries;
