@@ -9,6 +9,7 @@ use sumi::demo::scale::{write_cine, write_studies};
 
 /// Runs `sumi args…` and returns its own peak resident size in KiB (wait4 on the child alone,
 /// so tests running in parallel in this binary do not mix their children).
+#[allow(clippy::zombie_processes)] // reaped by wait4 below, which std's Child does not know about
 fn peak_rss_kib(args: &[&str], home: &Path) -> i64 {
     let child = Command::new(env!("CARGO_BIN_EXE_sumi"))
         .args(args)
