@@ -79,3 +79,23 @@ fn a_native_rgb_cine_loads_without_decoding_all_frames_at_once() {
     // Decoding the whole cine first held the RGB frames (0.75 × voxels) next to the volume.
     assert!(peak < 1.3 * voxels, "peak RSS {peak} bytes for {voxels} bytes of voxels");
 }
+
+#[test]
+fn a_cine_read_frame_by_frame_holds_the_same_pixels_as_the_whole_decode() {
+    let work = tempfile::tempdir().unwrap();
+    write_cine(work.path(), 7, 40, 30).unwrap();
+    let path = work.path().join("cine.dcm");
+    let scan = sumi::dicom::scan_paths(&[work.path().to_path_buf()], &|_, _| {});
+    let metas: Vec<_> = scan.instances.iter().collect();
+    let plan = sumi::volume::plan_series(&metas).unwrap();
+    assert!(sumi::dicom::frames::NativeRgbFrames::probe(&path).unwrap().is_some(), "streamed path not taken");
+    let volume = sumi::volume::load_volume(&plan, None).unwrap();
+    let sumi::volume::Voxels::Rgba8(rgba) = &volume.voxels else { panic!("not RGBA: {:?}", plan.voxel_type) };
+    let decoded = sumi::dicom::decode_file(&path).unwrap();
+    let per_slice = 40 * 30 * 4;
+    for k in 0..7 {
+        let expect: Vec<u8> =
+            decoded.rgb_frame(k).unwrap().chunks_exact(3).flat_map(|p| [p[0], p[1], p[2], 255]).collect();
+        assert_eq!(&rgba[k * per_slice..(k + 1) * per_slice], &expect[..], "frame {k}");
+    }
+}
