@@ -156,7 +156,7 @@ enum Command {
     /// Write a synthetic data set for load tests at scale into DIR and print a JSON summary.
     DemoScale {
         #[command(subcommand)]
-        what: DemoScaleCommand,
+        what: cli::DemoScaleCommand,
     },
     /// Export the project's de-identified data: pre-flight check, then instances (profile,
     /// reviewed boxes filled, defaced voxels) into <out>/<pseudonym>/<study>/<series>/<n>.dcm with a
@@ -456,38 +456,6 @@ enum BenchCommand {
     },
 }
 
-#[derive(Subcommand)]
-enum DemoScaleCommand {
-    /// Many small studies: STUDIES studies (4 series each) with INSTANCES CT slices in all.
-    Studies {
-        dir: PathBuf,
-        #[arg(long, default_value_t = 100)]
-        studies: u32,
-        #[arg(long, default_value_t = 50_000)]
-        instances: u32,
-        #[arg(long, default_value_t = 64)]
-        size: u16,
-    },
-    /// One long CT series of SLICES slices of SIZE×SIZE int16.
-    Series {
-        dir: PathBuf,
-        #[arg(long, default_value_t = 2000)]
-        slices: u32,
-        #[arg(long, default_value_t = 512)]
-        size: u16,
-    },
-    /// One uncompressed RGB multi-frame ultrasound cine (DIR/cine.dcm).
-    Cine {
-        dir: PathBuf,
-        #[arg(long, default_value_t = 720)]
-        frames: u32,
-        #[arg(long, default_value_t = 800)]
-        width: u16,
-        #[arg(long, default_value_t = 600)]
-        height: u16,
-    },
-}
-
 fn main() -> ExitCode {
     let cli = Cli::parse();
     // The log file lives in the data folder the user settings name (`<data dir>/logs/sumi.log`).
@@ -522,17 +490,7 @@ fn main() -> ExitCode {
             cli::bench_gui3d(&dir, [width, height], frames, overlay_only)
         }
         Some(Command::Demo { out }) => cli::demo(&out),
-        Some(Command::DemoScale { what }) => match what {
-            DemoScaleCommand::Studies { dir, studies, instances, size } => {
-                cli::demo_scale(&dir, cli::ScaleSet::Studies { studies, instances, size })
-            }
-            DemoScaleCommand::Series { dir, slices, size } => {
-                cli::demo_scale(&dir, cli::ScaleSet::Series { slices, size })
-            }
-            DemoScaleCommand::Cine { dir, frames, width, height } => {
-                cli::demo_scale(&dir, cli::ScaleSet::Cine { frames, width, height })
-            }
-        },
+        Some(Command::DemoScale { what }) => cli::demo_scale(what),
         Some(Command::Bench { what: BenchCommand::Tree { project } }) => cli::bench_tree(&project),
         Some(Command::Export { project, out, studies, series, vault, user, labels, jobs, check, json }) => {
             cli::export_cmd(cli::ExportArgs { project, out, studies, series, vault, user, labels, jobs, check, json })

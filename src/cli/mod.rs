@@ -31,7 +31,7 @@ pub use export::{ExportArgs, export_cmd, review_approve_all, review_override, re
 pub use info::info;
 pub use labels::{labels_report, labels_review, labels_submit};
 pub use measurements::labels_measurements;
-pub use scale::{ScaleSet, bench_tree, demo_scale};
+pub use scale::{DemoScaleCommand, bench_tree, demo_scale};
 pub use seg::{FromNiftiArgs, seg_from_nifti, seg_to_nifti};
 pub use verify::{VerifyArgs, verify};
 

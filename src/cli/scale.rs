@@ -1,6 +1,6 @@
 //! `sumi demo-scale` (synthetic data sets for load tests at scale) and `sumi bench tree`.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
@@ -8,21 +8,46 @@ use sumi::project::Project;
 
 use super::CliResult;
 
-/// Which data set `demo-scale` writes.
-pub enum ScaleSet {
-    Studies { studies: u32, instances: u32, size: u16 },
-    Series { slices: u32, size: u16 },
-    Cine { frames: u32, width: u16, height: u16 },
+/// `sumi demo-scale …`: which data set, and its size.
+#[derive(clap::Subcommand)]
+pub enum DemoScaleCommand {
+    /// Many small studies: STUDIES studies (4 series each) with INSTANCES CT slices in all.
+    Studies {
+        dir: PathBuf,
+        #[arg(long, default_value_t = 100)]
+        studies: u32,
+        #[arg(long, default_value_t = 50_000)]
+        instances: u32,
+        #[arg(long, default_value_t = 64)]
+        size: u16,
+    },
+    /// One long CT series of SLICES slices of SIZE×SIZE int16.
+    Series {
+        dir: PathBuf,
+        #[arg(long, default_value_t = 2000)]
+        slices: u32,
+        #[arg(long, default_value_t = 512)]
+        size: u16,
+    },
+    /// One uncompressed RGB multi-frame ultrasound cine (DIR/cine.dcm).
+    Cine {
+        dir: PathBuf,
+        #[arg(long, default_value_t = 720)]
+        frames: u32,
+        #[arg(long, default_value_t = 800)]
+        width: u16,
+        #[arg(long, default_value_t = 600)]
+        height: u16,
+    },
 }
 
-pub fn demo_scale(dir: &Path, set: ScaleSet) -> CliResult {
+pub fn demo_scale(what: DemoScaleCommand) -> CliResult {
+    use sumi::demo::scale::{write_cine, write_series, write_studies};
     let start = Instant::now();
-    let summary = match set {
-        ScaleSet::Studies { studies, instances, size } => {
-            sumi::demo::scale::write_studies(dir, studies, instances, size)?
-        }
-        ScaleSet::Series { slices, size } => sumi::demo::scale::write_series(dir, slices, size)?,
-        ScaleSet::Cine { frames, width, height } => sumi::demo::scale::write_cine(dir, frames, width, height)?,
+    let summary = match what {
+        DemoScaleCommand::Studies { dir, studies, instances, size } => write_studies(&dir, studies, instances, size)?,
+        DemoScaleCommand::Series { dir, slices, size } => write_series(&dir, slices, size)?,
+        DemoScaleCommand::Cine { dir, frames, width, height } => write_cine(&dir, frames, width, height)?,
     };
     let mut out = serde_json::to_value(&summary)?;
     out["seconds"] = serde_json::json!(start.elapsed().as_secs_f64());
