@@ -153,6 +153,11 @@ enum Command {
     },
     /// Write the bundled demo study into a folder (the GUI does this on first run).
     Demo { out: PathBuf },
+    /// Write a synthetic data set for load tests at scale into DIR and print a JSON summary.
+    DemoScale {
+        #[command(subcommand)]
+        what: cli::DemoScaleCommand,
+    },
     /// Export the project's de-identified data: pre-flight check, then instances (profile,
     /// reviewed boxes filled, defaced voxels) into <out>/<pseudonym>/<study>/<series>/<n>.dcm with a
     /// manifest (JSON + CSV, SHA-256 per file) and a conformance statement, moved into place atomically.
@@ -441,6 +446,11 @@ enum BenchCommand {
         #[arg(long)]
         plane_only: bool,
     },
+    /// Time listing a project's browser tree (patient → study → series with counts) from its index.
+    Tree {
+        #[arg(long)]
+        project: PathBuf,
+    },
     /// Time the defacing proposal (load excluded) on a DICOM series folder or NIfTI file.
     Deface {
         input: PathBuf,
@@ -483,6 +493,8 @@ fn main() -> ExitCode {
             cli::bench_gui3d(&dir, [width, height], frames, overlay_only, plane_only)
         }
         Some(Command::Demo { out }) => cli::demo(&out),
+        Some(Command::DemoScale { what }) => cli::demo_scale(what),
+        Some(Command::Bench { what: BenchCommand::Tree { project } }) => cli::bench_tree(&project),
         Some(Command::Export { project, out, studies, series, vault, user, labels, jobs, check, json }) => {
             cli::export_cmd(cli::ExportArgs { project, out, studies, series, vault, user, labels, jobs, check, json })
         }

@@ -9,6 +9,7 @@ mod export;
 mod info;
 mod labels;
 mod measurements;
+mod scale;
 mod seg;
 mod verify;
 
@@ -17,7 +18,7 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use sumi::dicom::{group_instances, scan_paths};
-use sumi::project::{Project, default_actor, import_scan};
+use sumi::project::{Project, default_actor, import_paths};
 use sumi::volume::{load_volume, plan_series};
 
 pub type CliResult = Result<ExitCode, Box<dyn std::error::Error>>;
@@ -30,6 +31,7 @@ pub use export::{ExportArgs, export_cmd, review_approve_all, review_override, re
 pub use info::info;
 pub use labels::{labels_report, labels_review, labels_submit};
 pub use measurements::labels_measurements;
+pub use scale::{DemoScaleCommand, bench_tree, demo_scale};
 pub use seg::{FromNiftiArgs, seg_from_nifti, seg_to_nifti};
 pub use verify::{VerifyArgs, verify};
 
@@ -76,10 +78,9 @@ pub fn bench_gui(dir: PathBuf) -> CliResult {
 }
 
 pub fn import(paths: &[PathBuf], project_path: &Path, user: Option<String>) -> CliResult {
-    let scan = scan_paths(paths, &|_, _| {});
     let mut project = Project::open(project_path)?;
-    let roots: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
-    let summary = import_scan(&mut project, &scan, &user.unwrap_or_else(default_actor), &roots)?;
+    // Chunked: memory stays bounded however many files the folders hold.
+    let summary = import_paths(&mut project, paths, &user.unwrap_or_else(default_actor), &|_, _| {})?;
     println!("{}", serde_json::to_string_pretty(&summary)?);
     for u in &summary.unreadable {
         eprintln!("sumi: skipped {}", u.reason);
@@ -120,7 +121,7 @@ pub fn demo(out: &Path) -> CliResult {
 }
 
 /// Peak resident set size of this process (Linux: VmHWM), in bytes.
-fn peak_rss_bytes() -> Option<u64> {
+pub(crate) fn peak_rss_bytes() -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
     let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
     let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;

@@ -9,6 +9,7 @@
 pub mod glyphs;
 pub mod phantom;
 pub mod recipe;
+pub mod scale;
 mod ultrasound;
 mod write;
 

@@ -14,7 +14,7 @@ use super::phantom::Grid;
 use super::recipe::Recipe;
 use super::ultrasound::Fan;
 
-type El = InMemElement;
+pub(super) type El = InMemElement;
 
 /// Deterministic UIDs: fixed suffixes under the recipe's 2.25 root.
 pub struct Uids<'a>(pub &'a str);
@@ -52,15 +52,15 @@ pub struct SeriesInfo<'a> {
     pub body_part: &'a str,
 }
 
-fn text(tag: Tag, vr: VR, v: &str) -> El {
+pub(super) fn text(tag: Tag, vr: VR, v: &str) -> El {
     DataElement::new(tag, vr, PrimitiveValue::from(v))
 }
 
-fn multi(tag: Tag, vr: VR, vals: &[String]) -> El {
+pub(super) fn multi(tag: Tag, vr: VR, vals: &[String]) -> El {
     DataElement::new(tag, vr, PrimitiveValue::Strs(vals.iter().cloned().collect()))
 }
 
-fn ushort(tag: Tag, v: u16) -> El {
+pub(super) fn ushort(tag: Tag, v: u16) -> El {
     DataElement::new(tag, VR::US, PrimitiveValue::from(v))
 }
 

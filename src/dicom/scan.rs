@@ -67,32 +67,60 @@ pub fn list_files(roots: &[PathBuf]) -> (Vec<PathBuf>, Vec<Unreadable>) {
 /// Reads the header of every file below `roots` in parallel. `progress(done, total)` is called
 /// from worker threads as files finish.
 pub fn scan_paths(roots: &[PathBuf], progress: &(dyn Fn(usize, usize) + Sync)) -> ScanReport {
-    let (files, mut unreadable) = list_files(roots);
+    let mut report = ScanReport::default();
+    let _ = scan_paths_chunked::<std::convert::Infallible>(roots, usize::MAX, progress, &mut |chunk| {
+        report.files_seen = chunk.files_seen;
+        report.instances.extend(chunk.instances);
+        report.unreadable.extend(chunk.unreadable);
+        report.skipped.extend(chunk.skipped);
+        Ok(())
+    });
+    report
+}
+
+/// As `scan_paths`, handing the results to `sink` `chunk` files at a time (in name order), so
+/// that a caller that stores them (the import) holds one chunk of headers, not the whole scan.
+/// Every chunk's `files_seen` is the total file count; walk problems come with the first chunk.
+pub fn scan_paths_chunked<E>(
+    roots: &[PathBuf],
+    chunk: usize,
+    progress: &(dyn Fn(usize, usize) + Sync),
+    sink: &mut dyn FnMut(ScanReport) -> Result<(), E>,
+) -> Result<(), E> {
+    let (files, mut walk_problems) = list_files(roots);
     let total = files.len();
     let done = AtomicUsize::new(0);
-    let results: Vec<Result<InstanceMeta, Unreadable>> = files
-        .par_iter()
-        .map(|path| {
-            let r = read_header(path);
-            progress(done.fetch_add(1, Ordering::Relaxed) + 1, total);
-            r.map_err(Unreadable::from)
-        })
-        .collect();
-    let mut report = ScanReport { files_seen: total, ..Default::default() };
     let mut foreign_uids = HashSet::new();
-    for r in results {
-        match r {
-            Ok(m) if m.sop_class_uid == MEDIA_STORAGE_DIRECTORY => report.skipped.push(m.path),
-            // A foreign image's UID is its content hash: a second copy is the same instance.
-            Ok(m) if m.foreign_kind().is_some() && !foreign_uids.insert(m.sop_instance_uid.clone()) => {
-                report.skipped.push(m.path)
-            }
-            Ok(m) => report.instances.push(m),
-            Err(u) => unreadable.push(u),
-        }
+    let mut chunks = files.chunks(chunk.max(1)).peekable();
+    if chunks.peek().is_none() {
+        let unreadable = std::mem::take(&mut walk_problems);
+        return sink(ScanReport { files_seen: 0, unreadable, ..Default::default() });
     }
-    report.unreadable = unreadable;
-    report
+    for files in chunks {
+        let results: Vec<Result<InstanceMeta, Unreadable>> = files
+            .par_iter()
+            .map(|path| {
+                let r = read_header(path);
+                progress(done.fetch_add(1, Ordering::Relaxed) + 1, total);
+                r.map_err(Unreadable::from)
+            })
+            .collect();
+        let mut report = ScanReport { files_seen: total, ..Default::default() };
+        report.unreadable = std::mem::take(&mut walk_problems);
+        for r in results {
+            match r {
+                Ok(m) if m.sop_class_uid == MEDIA_STORAGE_DIRECTORY => report.skipped.push(m.path),
+                // A foreign image's UID is its content hash: a second copy is the same instance.
+                Ok(m) if m.foreign_kind().is_some() && !foreign_uids.insert(m.sop_instance_uid.clone()) => {
+                    report.skipped.push(m.path)
+                }
+                Ok(m) => report.instances.push(m),
+                Err(u) => report.unreadable.push(u),
+            }
+        }
+        sink(report)?;
+    }
+    Ok(())
 }
 
 /// Reads one file's header into an `InstanceMeta`; a PNG, JPEG or TIFF image becomes a foreign

@@ -33,15 +33,42 @@ pub fn import_scan(
     let path = project.path.clone();
     let wrap = |source| ProjectError::Sqlite { path: path.clone(), source };
     let tx = project.conn.transaction().map_err(wrap)?;
-    let mut summary = ImportSummary {
-        files: scan.files_seen,
-        instances: scan.instances.len(),
-        unreadable: scan.unreadable.clone(),
-        skipped: scan.skipped.len(),
-        ..Default::default()
-    };
+    let mut summary = ImportSummary::default();
+    add_chunk(&tx, scan, &mut summary).map_err(wrap)?;
+    finish(tx, &mut summary, actor, roots).map_err(wrap)?;
+    Ok(summary)
+}
+
+/// Headers read per chunk by [`import_paths`]: memory follows this, not the size of the import.
+pub const IMPORT_CHUNK: usize = 2048;
+
+/// Scans `paths` and indexes them chunk by chunk in one transaction (the same result as
+/// `scan_paths` + `import_scan`), so that the headers of a 50,000-file import are never all in
+/// memory at once. `progress(done, total)` as for `scan_paths`.
+pub fn import_paths(
+    project: &mut Project,
+    paths: &[std::path::PathBuf],
+    actor: &str,
+    progress: &(dyn Fn(usize, usize) + Sync),
+) -> Result<ImportSummary, ProjectError> {
+    let path = project.path.clone();
+    let wrap = |source| ProjectError::Sqlite { path: path.clone(), source };
+    let tx = project.conn.transaction().map_err(wrap)?;
+    let mut summary = ImportSummary::default();
+    crate::dicom::scan_paths_chunked(paths, IMPORT_CHUNK, progress, &mut |chunk| add_chunk(&tx, &chunk, &mut summary))
+        .map_err(wrap)?;
+    let roots: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+    finish(tx, &mut summary, actor, &roots).map_err(wrap)?;
+    Ok(summary)
+}
+
+fn add_chunk(tx: &Transaction, scan: &ScanReport, summary: &mut ImportSummary) -> rusqlite::Result<()> {
+    summary.files = scan.files_seen;
+    summary.instances += scan.instances.len();
+    summary.unreadable.extend(scan.unreadable.iter().cloned());
+    summary.skipped += scan.skipped.len();
     for m in &scan.instances {
-        match upsert_instance(&tx, m).map_err(wrap)? {
+        match upsert_instance(tx, m)? {
             Upsert::New => summary.new_instances += 1,
             Upsert::Updated => summary.updated_instances += 1,
             Upsert::Same => {}
@@ -53,15 +80,19 @@ pub fn import_scan(
             "INSERT INTO unreadable_files (path, kind, reason, seen_at) VALUES (?1, ?2, ?3, ?4)
              ON CONFLICT(path) DO UPDATE SET kind = excluded.kind, reason = excluded.reason, seen_at = excluded.seen_at",
             params![u.path.display().to_string(), u.kind, u.reason, now],
-        )
-        .map_err(wrap)?;
+        )?;
     }
+    Ok(())
+}
+
+/// Counts, the audit event, commit.
+fn finish(tx: Transaction, summary: &mut ImportSummary, actor: &str, roots: &[String]) -> rusqlite::Result<()> {
     let count = |t: &Transaction, table: &str| -> rusqlite::Result<usize> {
         t.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get::<_, i64>(0)).map(|n| n as usize)
     };
-    summary.patients = count(&tx, "patients").map_err(wrap)?;
-    summary.studies = count(&tx, "studies").map_err(wrap)?;
-    summary.series = count(&tx, "series").map_err(wrap)?;
+    summary.patients = count(&tx, "patients")?;
+    summary.studies = count(&tx, "studies")?;
+    summary.series = count(&tx, "series")?;
     let details = serde_json::json!({
         "roots": roots,
         "files": summary.files,
@@ -70,9 +101,8 @@ pub fn import_scan(
         "updated_instances": summary.updated_instances,
         "unreadable": summary.unreadable.len(),
     });
-    append_audit(&tx, actor, "import", None, &details).map_err(wrap)?;
-    tx.commit().map_err(wrap)?;
-    Ok(summary)
+    append_audit(&tx, actor, "import", None, &details)?;
+    tx.commit()
 }
 
 enum Upsert {

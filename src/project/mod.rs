@@ -14,15 +14,17 @@ mod settings;
 pub mod templates;
 pub mod text_review;
 pub(crate) mod time;
+mod tree;
 
 pub use audit::{
     AuditEvent, ChainReport, GENESIS_HASH, append_audit, audit_events, audit_head_hash, verify_audit_chain,
 };
 pub use bulk_review::BulkApproval;
 pub use export_records::{ExportOverride, ExportStatus};
-pub use import::{ImportSummary, import_scan};
+pub use import::{IMPORT_CHUNK, ImportSummary, import_paths, import_scan};
 pub use settings::{FaceMask, ForeignImageOutput};
 pub use time::now_rfc3339;
+pub use tree::TreeSeries;
 
 use std::path::Path;
 

@@ -7,7 +7,7 @@ use std::sync::mpsc::Receiver;
 use eframe::egui;
 use eframe::egui_wgpu::RenderState;
 
-use crate::dicom::{PatientNode, ScanReport, group_instances};
+use crate::dicom::{PatientNode, ScanReport};
 use crate::render::mpr::MprResources;
 
 use super::i18n::{Lang, tr};
@@ -49,6 +49,8 @@ pub struct SumiApp {
     /// When the user last opened files (start of the time-to-first-image clock).
     opened_at: std::time::Instant,
     first_painted: Option<std::time::Duration>,
+    /// Frame times while a scan or load runs (reported by `sumi bench gui`).
+    frame_times: super::frame_times::FrameTimes,
     /// `sumi bench gui`: print the timings as JSON and close once the series has loaded.
     pub bench_exit: bool,
     /// The open project file: scans are indexed into it.
@@ -95,6 +97,7 @@ impl SumiApp {
             auto_open: true,
             opened_at: std::time::Instant::now(),
             first_painted: None,
+            frame_times: Default::default(),
             bench_exit: false,
             project: None,
             last_import: None,
@@ -139,7 +142,7 @@ impl SumiApp {
 
     fn poll_jobs(&mut self, ctx: &egui::Context) {
         if let Some(job) = &self.scan_job
-            && let Ok(super::jobs::ScanResult { report, import }) = job.rx.try_recv()
+            && let Ok(super::jobs::ScanResult { report, import, tree }) = job.rx.try_recv()
         {
             self.scan_job = None;
             match import {
@@ -150,7 +153,7 @@ impl SumiApp {
             for u in &report.unreadable {
                 self.problems.push(u.reason.clone());
             }
-            self.tree = group_instances(&report.instances);
+            self.tree = tree;
             let thumbs: Vec<(String, PathBuf)> = self
                 .tree
                 .iter()
@@ -324,6 +327,7 @@ impl SumiApp {
                 "first_image_seconds": self.first_painted.map(|d| d.as_secs_f64()),
                 "loaded_seconds": self.opened_at.elapsed().as_secs_f64(),
                 "load_job_first_slice_seconds": l.first_image.map(|d| d.as_secs_f64()),
+                "frame_ms_while_loading": self.frame_times.report(),
             });
             println!("{report}");
             self.bench_exit = false;
@@ -334,6 +338,26 @@ impl SumiApp {
 
 impl eframe::App for SumiApp {
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        use super::frame_times::Phase;
+        let started = std::time::Instant::now();
+        let phase = if self.scan_job.is_some() {
+            Some(Phase::Scan)
+        } else if self.viewer.loading_series().is_some() {
+            Some(Phase::Load)
+        } else {
+            None
+        };
+        self.frame(ui);
+        if let Some(phase) = phase {
+            self.frame_times.record(phase, started.elapsed());
+        }
+        self.bench_timings(ui.ctx());
+    }
+}
+
+impl SumiApp {
+    /// One frame of the main window (the egui update).
+    fn frame(&mut self, ui: &mut egui::Ui) {
         let ctx = ui.ctx().clone();
         self.poll_jobs(&ctx);
         let dropped: Vec<PathBuf> = ctx.input(|i| {
@@ -432,6 +456,5 @@ impl eframe::App for SumiApp {
         if self.spot_check.open {
             self.spot_check.window(&ctx, self.project.as_ref(), lang);
         }
-        self.bench_timings(&ctx);
     }
 }

@@ -36,6 +36,8 @@ pub struct ScanResult {
     pub report: ScanReport,
     /// Set when a project was open: the outcome of indexing the scan into it.
     pub import: Option<Result<ImportSummary, String>>,
+    /// The browser tree, grouped here (tens of thousands of instances take long on the UI thread).
+    pub tree: Vec<crate::dicom::PatientNode>,
 }
 
 /// Scans `paths`; with a project, also indexes the result into it (on this worker thread).
@@ -68,7 +70,8 @@ pub fn start_scan(paths: Vec<PathBuf>, project: Option<PathBuf>, ctx: egui::Cont
         if let Some(Err(e)) = &import {
             tracing::error!("job import: {e}");
         }
-        let _ = tx.send(ScanResult { report, import });
+        let tree = crate::dicom::group_instances(&report.instances);
+        let _ = tx.send(ScanResult { report, import, tree });
         ctx.request_repaint();
     });
     ScanJob { progress, rx }
@@ -122,8 +125,12 @@ impl SliceData {
 
 pub enum LoadMsg {
     Planned(Box<SeriesPlan>),
-    Slice { k: usize, data: SliceData },
-    Done(Arc<Volume>),
+    Slice {
+        k: usize,
+        data: SliceData,
+    },
+    /// The whole volume, with its brick min/max grid for the 3D view (built here, off the UI thread).
+    Done(Arc<Volume>, Box<crate::volume::raycast::BrickGrid>),
     Failed(String),
 }
 
@@ -171,7 +178,8 @@ pub fn start_load(series_uid: String, metas: Vec<InstanceMeta>, ctx: egui::Conte
             Ok(v) => {
                 let seconds = started.elapsed().as_secs_f64();
                 tracing::info!(series = %series_uid_log, dims = ?plan.geometry.dims, seconds, "job load: finished");
-                LoadMsg::Done(Arc::new(v))
+                let grid = crate::volume::raycast::BrickGrid::build(&v);
+                LoadMsg::Done(Arc::new(v), Box::new(grid))
             }
             Err(e) => {
                 tracing::error!(series = %series_uid_log, "job load: {e}");

@@ -10,6 +10,7 @@ pub mod deface_panel;
 pub mod deid_panel;
 pub mod export_panel;
 pub mod fonts;
+mod frame_times;
 pub mod i18n;
 mod jobs;
 pub mod overlay3d;

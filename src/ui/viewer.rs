@@ -12,13 +12,15 @@ use nalgebra::Point3;
 use crate::dicom::InstanceMeta;
 use crate::render::gpu_volume::GpuVolume;
 use crate::render::mpr::MprResources;
-use crate::volume::raycast::BrickGrid;
 use crate::volume::stats::initial_window;
 use crate::volume::{Oblique, Plane, SeriesKind, SeriesPlan, SliceView, Volume};
 
 use super::app::Layout;
 use super::i18n::{Lang, tr};
 use super::jobs::{LoadJob, LoadMsg, start_load};
+
+/// How long one frame may spend uploading streamed slices to the GPU.
+const UPLOAD_BUDGET: Duration = Duration::from_millis(12);
 
 pub struct Loaded {
     pub series_uid: String,
@@ -171,7 +173,12 @@ impl Viewer {
             return problems;
         };
         let mut finished = false;
-        while let Ok(msg) = job.rx.try_recv() {
+        // Uploads stop after a frame's budget: the loader refills the channel as fast as the UI
+        // drains it, so an unbounded drain would hold this frame until the whole series is in.
+        let budget_end = Instant::now() + UPLOAD_BUDGET;
+        while Instant::now() < budget_end
+            && let Ok(msg) = job.rx.try_recv()
+        {
             match msg {
                 LoadMsg::Planned(plan) => {
                     problems.extend(plan.problems.iter().cloned());
@@ -248,7 +255,7 @@ impl Viewer {
                         l.first_image.get_or_insert(job.started.elapsed());
                     }
                 }
-                LoadMsg::Done(volume) => {
+                LoadMsg::Done(volume, grid) => {
                     if let Some(l) = &mut self.loaded {
                         if l.plan.window.is_none() && !self.window_set_by_user {
                             self.window = initial_window(&volume);
@@ -257,7 +264,6 @@ impl Viewer {
                         self.view3d.reset_for(&l.plan.modality, volume.value_range);
                         if let Some(rs) = &self.render {
                             // Empty-space skipping for the 3D view: brick min/max once the volume is whole.
-                            let grid = BrickGrid::build(&volume);
                             if let Some(res) = rs.renderer.write().callback_resources.get_mut::<MprResources>() {
                                 res.raycast_mut(&rs.device, &rs.queue)
                                     .set_bricks(&rs.device, &rs.queue, l.gpu_id, &grid);
@@ -275,6 +281,9 @@ impl Viewer {
                     finished = true;
                 }
             }
+        }
+        if !finished && Instant::now() >= budget_end {
+            ctx.request_repaint(); // more slices may be waiting
         }
         if finished {
             if let (Some(l), Some(job)) = (&mut self.loaded, &self.job) {

@@ -5,6 +5,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use rayon::prelude::*;
 
+use crate::dicom::frames::NativeRgbFrames;
 use crate::dicom::{DicomError, decode_file};
 
 use super::plan::{SeriesPlan, VoxelType};
@@ -171,6 +172,12 @@ fn load_rgba(plan: &SeriesPlan, ctl: &Control<'_>) -> Result<Vec<u8>, DicomError
             return Err(DicomError::Cancelled);
         }
         let path = &plan.paths[instance];
+        if frames.len() > 1
+            && let Some(reader) = NativeRgbFrames::probe(path)?
+        {
+            check_size(path, reader.cols, reader.rows, nx, ny)?;
+            return rgba_frames_streamed(&reader, frames, ctl, &done, nz);
+        }
         let decoded = decode_file(path)?;
         check_size(path, decoded.cols, decoded.rows, nx, ny)?;
         for (frame, k, out) in frames {
@@ -186,6 +193,38 @@ fn load_rgba(plan: &SeriesPlan, ctl: &Control<'_>) -> Result<Vec<u8>, DicomError
         Ok(())
     })?;
     Ok(buf)
+}
+
+/// A native RGB multi-frame file: frames are read and converted one at a time, in parallel, so
+/// memory beyond the volume is one frame per worker (not the whole decoded cine).
+fn rgba_frames_streamed(
+    reader: &NativeRgbFrames,
+    frames: FrameTargets<&mut [u8]>,
+    ctl: &Control<'_>,
+    done: &AtomicUsize,
+    nz: usize,
+) -> Result<(), DicomError> {
+    let io = |source| DicomError::Io { path: reader.path.clone(), source };
+    let mut frames = frames;
+    frames.sort_by_key(|f| f.1.abs_diff(nz / 2)); // middle first, as the viewer shows it first
+    frames.into_par_iter().try_for_each_init(
+        || (std::fs::File::open(&reader.path), vec![0u8; reader.frame_bytes()]),
+        |(file, rgb), (frame, k, out)| -> Result<(), DicomError> {
+            if ctl.cancel.load(Ordering::Relaxed) {
+                return Err(DicomError::Cancelled);
+            }
+            let file = file.as_mut().map_err(|e| io(std::io::Error::new(e.kind(), e.to_string())))?;
+            reader.read_frame(file, frame as usize, rgb)?;
+            for (o, i) in out.chunks_exact_mut(4).zip(rgb.chunks_exact(3)) {
+                o.copy_from_slice(&[i[0], i[1], i[2], 255]);
+            }
+            let n = done.fetch_add(1, Ordering::Relaxed) + 1;
+            if let Some(sink) = ctl.sink {
+                sink(k, SliceRef::Rgba8(out), n, nz);
+            }
+            Ok(())
+        },
+    )
 }
 
 fn check_size(path: &std::path::Path, cols: usize, rows: usize, nx: usize, ny: usize) -> Result<(), DicomError> {
