@@ -596,3 +596,30 @@ fn deface_panel_proposes_for_the_demo_ct_and_approval_is_audited() {
     assert_eq!(review.removed_voxels, Some(p.removed_voxels as i64));
     assert!(sumi::project::audit_events(&db.conn).unwrap().iter().any(|e| e.action == "deface-review"));
 }
+
+#[test]
+fn a_scan_shows_its_counts_and_cancel_stops_it_without_touching_the_project() {
+    let data = tempfile::tempdir().unwrap();
+    let files = data.path().join("many");
+    sumi::demo::scale::write_studies(&files, 20, 6_000, 64).unwrap();
+    let project = data.path().join("cancel.sumi");
+    let (p, f) = (project.clone(), files.clone());
+    let mut harness =
+        Harness::builder().with_size(egui::vec2(1400.0, 900.0)).wgpu_setup(wgpu_setup()).build_eframe(move |cc| {
+            let mut app = SumiApp::new(cc);
+            app.open_project(p.clone());
+            app.open_paths(vec![f.clone()]);
+            app
+        });
+    step_until(&mut harness, "the scan to count its files", |app| {
+        app.scan_job.as_ref().is_some_and(|j| j.progress.total.load(std::sync::atomic::Ordering::Relaxed) == 6_000)
+    });
+    harness.get_all_by_label("Cancel").next().expect("a Cancel button beside the bar").click();
+    step_until(&mut harness, "the scan to stop", |app| app.scan_job.is_none());
+    let app = harness.state();
+    let read = app.scan.as_ref().map_or(0, |s| s.instances.len());
+    assert!(read < 6_000, "cancelled before the end ({read} read)");
+    assert!(app.problems.items.iter().any(|p| p.contains("Scan cancelled")), "{:?}", app.problems.items);
+    let indexed = sumi::project::Project::open(&project).unwrap().count("instances").unwrap();
+    assert_eq!(indexed, 0, "a cancelled scan is not imported");
+}

@@ -142,9 +142,17 @@ impl SumiApp {
 
     fn poll_jobs(&mut self, ctx: &egui::Context) {
         if let Some(job) = &self.scan_job
-            && let Ok(super::jobs::ScanResult { report, import, tree }) = job.rx.try_recv()
+            && let Ok(super::jobs::ScanResult { report, import, tree, cancelled }) = job.rx.try_recv()
         {
             self.scan_job = None;
+            if cancelled {
+                self.problems.push(format!(
+                    "{}: {} / {}",
+                    tr(self.lang, "browser.scan_cancelled"),
+                    report.instances.len() + report.unreadable.len() + report.skipped.len(),
+                    report.files_seen
+                ));
+            }
             match import {
                 Some(Ok(summary)) => self.last_import = Some(summary),
                 Some(Err(e)) => self.problems.push(e),

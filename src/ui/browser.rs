@@ -10,7 +10,15 @@ pub fn browser(ui: &mut egui::Ui, app: &mut SumiApp) {
     let lang = app.lang;
     ui.heading(tr(lang, "browser.title"));
     if let Some(job) = &app.scan_job {
-        ui.add(egui::ProgressBar::new(job.progress.fraction()).text(tr(lang, "browser.scanning")));
+        use std::sync::atomic::Ordering::Relaxed;
+        let (done, total) = (job.progress.done.load(Relaxed), job.progress.total.load(Relaxed));
+        ui.horizontal(|ui| {
+            let text = format!("{} {done} / {total}", tr(lang, "browser.scanning"));
+            ui.add(egui::ProgressBar::new(job.progress.fraction()).text(text).desired_width(200.0));
+            if ui.button(tr(lang, "browser.cancel_scan")).clicked() {
+                job.progress.cancel.store(true, Relaxed);
+            }
+        });
     }
     let mut open: Option<String> = None;
     let current = app.viewer.loaded.as_ref().map(|l| l.series_uid.clone());

@@ -172,6 +172,12 @@ pub const TABLE: &[(&str, &str, &str)] = &[
         "DICOMシリーズがありません。フォルダを開くか、ここにファイルをドロップしてください。",
     ),
     ("browser.scanning", "Scanning", "スキャン中"),
+    ("browser.cancel_scan", "Cancel", "中止"),
+    (
+        "browser.scan_cancelled",
+        "Scan cancelled; files read (the project was not changed)",
+        "スキャンを中止しました。読み込んだファイル数（プロジェクトは変更していません）",
+    ),
     ("browser.instances", "images", "画像"),
     ("browser.frames", "frames", "フレーム"),
     ("browser.unreadable", "Unreadable files", "読み込めないファイル"),

@@ -8,7 +8,7 @@ use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 
 use eframe::egui;
 
-use crate::dicom::{InstanceMeta, ScanReport, decode_file, scan_paths};
+use crate::dicom::{InstanceMeta, ScanReport, decode_file, scan_paths_chunked};
 use crate::project::{ImportSummary, Project, default_actor, import_scan};
 use crate::volume::{SeriesPlan, SliceRef, Volume, load_volume_cancellable, plan_series};
 
@@ -38,7 +38,12 @@ pub struct ScanResult {
     pub import: Option<Result<ImportSummary, String>>,
     /// The browser tree, grouped here (tens of thousands of instances take long on the UI thread).
     pub tree: Vec<crate::dicom::PatientNode>,
+    /// The user stopped the scan: `report` holds the files read until then, nothing was imported.
+    pub cancelled: bool,
 }
+
+/// Files read between two looks at the Cancel button.
+const SCAN_CHUNK: usize = 256;
 
 /// Scans `paths`; with a project, also indexes the result into it (on this worker thread).
 pub fn start_scan(paths: Vec<PathBuf>, project: Option<PathBuf>, ctx: egui::Context) -> ScanJob {
@@ -48,14 +53,25 @@ pub fn start_scan(paths: Vec<PathBuf>, project: Option<PathBuf>, ctx: egui::Cont
     std::thread::spawn(move || {
         let started = std::time::Instant::now();
         tracing::info!(paths = ?paths, "job scan: started");
-        let report = scan_paths(&paths, &|done, total| {
+        // Chunks of files, so that Cancel stops the scan within one chunk's reading.
+        let mut report = ScanReport::default();
+        let progress = |done, total| {
             p.done.store(done, Ordering::Relaxed);
             p.total.store(total, Ordering::Relaxed);
             if done % 32 == 0 {
                 ctx.request_repaint();
             }
+        };
+        let finished = scan_paths_chunked(&paths, SCAN_CHUNK, &progress, &mut |chunk| {
+            report.files_seen = chunk.files_seen;
+            report.instances.extend(chunk.instances);
+            report.unreadable.extend(chunk.unreadable);
+            report.skipped.extend(chunk.skipped);
+            if p.cancel.load(Ordering::Relaxed) { Err(()) } else { Ok(()) }
         });
-        let import = project.map(|file| {
+        let cancelled = finished.is_err();
+        // A cancelled scan is shown as far as it got, but not indexed: the project stays as it was.
+        let import = project.filter(|_| !cancelled).map(|file| {
             let roots: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
             Project::open(&file)
                 .and_then(|mut project| import_scan(&mut project, &report, &default_actor(), &roots))
@@ -71,7 +87,7 @@ pub fn start_scan(paths: Vec<PathBuf>, project: Option<PathBuf>, ctx: egui::Cont
             tracing::error!("job import: {e}");
         }
         let tree = crate::dicom::group_instances(&report.instances);
-        let _ = tx.send(ScanResult { report, import, tree });
+        let _ = tx.send(ScanResult { report, import, tree, cancelled });
         ctx.request_repaint();
     });
     ScanJob { progress, rx }
