@@ -38,52 +38,77 @@ fn write(map: &mut LabelMap, rec: &mut Recorder, voxels: Vec<[u32; 3]>, value: u
     changed
 }
 
+/// Voxels of a block of slices `z0..=z1`, one bit each: what a flood fill has already visited.
+pub(super) struct Visited {
+    bits: Vec<u64>,
+    w: usize,
+    h: usize,
+    z0: usize,
+}
+
+impl Visited {
+    pub(super) fn new([w, h, _]: [usize; 3], z0: usize, z1: usize) -> Visited {
+        Visited { bits: vec![0; ((z1 - z0 + 1) * w * h).div_ceil(64)], w, h, z0 }
+    }
+
+    /// Marks `[x, y, z]`; false when it was marked before.
+    pub(super) fn mark(&mut self, [x, y, z]: [usize; 3]) -> bool {
+        let b = ((z - self.z0) * self.h + y) * self.w + x;
+        let (word, bit) = (b / 64, 1u64 << (b % 64));
+        let fresh = self.bits[word] & bit == 0;
+        self.bits[word] |= bit;
+        fresh
+    }
+}
+
+/// The 6-connected region around `seed` (marked by the caller) within slices `z0..=z1`: every
+/// neighbour not yet visited is marked, and kept and grown from when `accept` takes it.
+pub(super) fn flood6(
+    dims: [usize; 3],
+    (z0, z1): (usize, usize),
+    seed: [usize; 3],
+    visited: &mut Visited,
+    mut accept: impl FnMut(usize, usize, usize) -> bool,
+) -> Vec<[u32; 3]> {
+    let [w, h, _] = dims;
+    let mut region = Vec::new();
+    let mut stack = vec![seed];
+    while let Some([x, y, z]) = stack.pop() {
+        region.push([x as u32, y as u32, z as u32]);
+        let neighbours = [
+            (x > 0).then(|| [x - 1, y, z]),
+            (x + 1 < w).then(|| [x + 1, y, z]),
+            (y > 0).then(|| [x, y - 1, z]),
+            (y + 1 < h).then(|| [x, y + 1, z]),
+            (z > z0).then(|| [x, y, z - 1]),
+            (z < z1).then(|| [x, y, z + 1]),
+        ];
+        for n in neighbours.into_iter().flatten() {
+            if visited.mark(n) && accept(n[0], n[1], n[2]) {
+                stack.push(n);
+            }
+        }
+    }
+    region
+}
+
 /// Removes every island of `label` but the largest (6-connected in 3D). Returns the voxels removed.
 pub fn keep_largest_island(map: &mut LabelMap, rec: &mut Recorder, label: u8) -> usize {
-    let [w, h, d] = map.dims();
-    let bit = |x: usize, y: usize, z: usize| (z * h + y) * w + x;
-    let mut seen = vec![0u64; (w * h * d).div_ceil(64)];
+    let dims = map.dims();
+    let [w, h, d] = dims;
+    if d == 0 {
+        return 0;
+    }
+    let mut visited = Visited::new(dims, 0, d - 1);
     let mut islands: Vec<Vec<[u32; 3]>> = Vec::new();
     let zs: Vec<usize> = map.labelled_slices().collect();
     for &z in &zs {
         for y in 0..h {
             for x in 0..w {
-                let b = bit(x, y, z);
-                if map.get(x, y, z) != label || seen[b / 64] & (1 << (b % 64)) != 0 {
+                if map.get(x, y, z) != label || !visited.mark([x, y, z]) {
                     continue;
                 }
-                seen[b / 64] |= 1 << (b % 64);
-                let mut island = Vec::new();
-                let mut stack = vec![[x, y, z]];
-                while let Some([x, y, z]) = stack.pop() {
-                    island.push([x as u32, y as u32, z as u32]);
-                    let mut visit = |nx: usize, ny: usize, nz: usize| {
-                        let b = bit(nx, ny, nz);
-                        if seen[b / 64] & (1 << (b % 64)) == 0 && map.get(nx, ny, nz) == label {
-                            seen[b / 64] |= 1 << (b % 64);
-                            stack.push([nx, ny, nz]);
-                        }
-                    };
-                    if x > 0 {
-                        visit(x - 1, y, z);
-                    }
-                    if x + 1 < w {
-                        visit(x + 1, y, z);
-                    }
-                    if y > 0 {
-                        visit(x, y - 1, z);
-                    }
-                    if y + 1 < h {
-                        visit(x, y + 1, z);
-                    }
-                    if z > 0 {
-                        visit(x, y, z - 1);
-                    }
-                    if z + 1 < d {
-                        visit(x, y, z + 1);
-                    }
-                }
-                islands.push(island);
+                islands.push(flood6(dims, (0, d - 1), [x, y, z], &mut visited, |x, y, z| map.get(x, y, z) == label));
             }
         }
     }

@@ -143,44 +143,9 @@ pub fn region_grow(map: &mut LabelMap, rec: &mut Recorder, volume: &Volume, grow
         return 0;
     }
     let (zlo, zhi) = if in_slice { (seed[2], seed[2]) } else { (0, d - 1) };
-    // One bit per voxel of the searched block marks visited voxels.
-    let span = (zhi - zlo + 1) * w * h;
-    let mut seen = vec![0u64; span.div_ceil(64)];
-    let bit = |x: usize, y: usize, z: usize| ((z - zlo) * h + y) * w + x;
-    let mut stack = vec![seed];
-    let mut filled: Vec<[u32; 3]> = Vec::new();
-    let b = bit(seed[0], seed[1], seed[2]);
-    seen[b / 64] |= 1 << (b % 64);
-    while let Some([x, y, z]) = stack.pop() {
-        filled.push([x as u32, y as u32, z as u32]);
-        let mut visit = |nx: usize, ny: usize, nz: usize| {
-            let b = bit(nx, ny, nz);
-            if seen[b / 64] & (1 << (b % 64)) == 0 {
-                seen[b / 64] |= 1 << (b % 64);
-                if ok(nx, ny, nz, map) {
-                    stack.push([nx, ny, nz]);
-                }
-            }
-        };
-        if x > 0 {
-            visit(x - 1, y, z);
-        }
-        if x + 1 < w {
-            visit(x + 1, y, z);
-        }
-        if y > 0 {
-            visit(x, y - 1, z);
-        }
-        if y + 1 < h {
-            visit(x, y + 1, z);
-        }
-        if z > zlo {
-            visit(x, y, z - 1);
-        }
-        if z < zhi {
-            visit(x, y, z + 1);
-        }
-    }
+    let mut visited = super::morph::Visited::new([w, h, d], zlo, zhi);
+    visited.mark(seed);
+    let filled = super::morph::flood6([w, h, d], (zlo, zhi), seed, &mut visited, |x, y, z| ok(x, y, z, map));
     super::morph::write_voxels(map, rec, filled, label)
 }
 
