@@ -291,7 +291,13 @@ pub fn check_declared_lengths(path: &Path, header_only: bool) -> Result<DataSetL
     let mut layout = DataSetLayout::AsDeclared;
     let enc = if part10 {
         w.pos = 132;
-        let Some((ts, start)) = read_meta(&mut w) else { return Ok(DataSetLayout::AsDeclared) };
+        // The parser reads the meta group before anything else, allocating its declared lengths.
+        let Some((ts, start)) = read_meta(&mut w) else {
+            return Err(DicomError::Malformed {
+                path: path.into(),
+                reason: "the file meta group (0002) runs past the end of the file".into(),
+            });
+        };
         match ts.as_str() {
             DEFLATED => return check_inflated_size(path, w.r, w.pos).map(|()| DataSetLayout::AsDeclared),
             IMPLICIT_LE => Enc { explicit: false, big: false },
