@@ -182,17 +182,22 @@ fn load_rgba(plan: &SeriesPlan, ctl: &Control<'_>) -> Result<Vec<u8>, DicomError
         check_size(path, decoded.cols, decoded.rows, nx, ny)?;
         for (frame, k, out) in frames {
             let rgb = decoded.rgb_frame(frame as usize).ok_or_else(|| missing_frame(path, frame, decoded.frames))?;
-            for (o, i) in out.chunks_exact_mut(4).zip(rgb.chunks_exact(3)) {
-                o.copy_from_slice(&[i[0], i[1], i[2], 255]);
-            }
-            let n = done.fetch_add(1, Ordering::Relaxed) + 1;
-            if let Some(sink) = ctl.sink {
-                sink(k, SliceRef::Rgba8(out), n, nz);
-            }
+            rgba_slice(rgb, out, k, ctl, &done, nz);
         }
         Ok(())
     })?;
     Ok(buf)
+}
+
+/// Converts one RGB frame into its RGBA k-slice of the volume and reports it (progress, sink).
+fn rgba_slice(rgb: &[u8], out: &mut [u8], k: usize, ctl: &Control<'_>, done: &AtomicUsize, nz: usize) {
+    for (o, i) in out.chunks_exact_mut(4).zip(rgb.chunks_exact(3)) {
+        o.copy_from_slice(&[i[0], i[1], i[2], 255]);
+    }
+    let n = done.fetch_add(1, Ordering::Relaxed) + 1;
+    if let Some(sink) = ctl.sink {
+        sink(k, SliceRef::Rgba8(out), n, nz);
+    }
 }
 
 /// A native RGB multi-frame file: frames are read and converted one at a time, in parallel, so
@@ -215,13 +220,7 @@ fn rgba_frames_streamed(
             }
             let file = file.as_mut().map_err(|e| io(std::io::Error::new(e.kind(), e.to_string())))?;
             reader.read_frame(file, frame as usize, rgb)?;
-            for (o, i) in out.chunks_exact_mut(4).zip(rgb.chunks_exact(3)) {
-                o.copy_from_slice(&[i[0], i[1], i[2], 255]);
-            }
-            let n = done.fetch_add(1, Ordering::Relaxed) + 1;
-            if let Some(sink) = ctl.sink {
-                sink(k, SliceRef::Rgba8(out), n, nz);
-            }
+            rgba_slice(rgb, out, k, ctl, done, nz);
             Ok(())
         },
     )
