@@ -173,3 +173,43 @@ fn applying_boxes_to_the_series_adds_them_to_every_unapproved_image_of_the_same_
     let event = audit_events(&project.conn).unwrap().into_iter().rfind(|e| e.action == "text-review-apply-series");
     assert_eq!(event.unwrap().object.as_deref(), Some(uids[0]));
 }
+
+#[test]
+fn text_detection_reports_progress_per_image_and_a_cancelled_run_writes_nothing() {
+    use std::sync::Mutex;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use sumi::deid::text_queue::{ProposeOptions, propose_for_project_with};
+
+    let dir = tempfile::tempdir().unwrap();
+    let (mut project, _) = project_with_demo(dir.path());
+    let demo = sumi::demo::ensure_demo_study(dir.path()).unwrap();
+    let scan = scan_paths(&[demo], &|_, _| {});
+    let images = scan.instances.iter().filter(|m| m.image.is_some()).count();
+    assert!(images > 2);
+
+    // Cancelled by the first progress report: the run stops early and the queue stays empty.
+    let cancel = AtomicBool::new(false);
+    let stop = |_, _| cancel.store(true, Ordering::Relaxed);
+    let s = propose_for_project_with(&mut project, &scan.instances, ProposeOptions::default(), &stop, &cancel).unwrap();
+    assert!(s.cancelled);
+    assert!(s.examined < images, "{} of {images} examined after cancel", s.examined);
+    assert_eq!(s.queued, 0);
+    assert!(project.text_review_queue().unwrap().is_empty(), "a cancelled run queued something");
+
+    // A full run reports every image once, ending at (images, images), and fills the queue.
+    let seen = Mutex::new(Vec::new());
+    let record = |done, total| seen.lock().unwrap().push((done, total));
+    let s = propose_for_project_with(
+        &mut project,
+        &scan.instances,
+        ProposeOptions::default(),
+        &record,
+        &AtomicBool::new(false),
+    )
+    .unwrap();
+    assert!(!s.cancelled);
+    let mut seen = seen.into_inner().unwrap();
+    seen.sort();
+    assert_eq!(seen, (1..=images).map(|d| (d, images)).collect::<Vec<_>>());
+    assert!(!project.text_review_queue().unwrap().is_empty());
+}

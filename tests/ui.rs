@@ -267,6 +267,19 @@ fn review_queue_detects_text_and_enter_approves_with_an_audit_event() {
     if let Ok(img) = harness.render() {
         let _ = img.save("target/screens/review0.png");
     }
+    // The detection shows images examined / images with a Cancel button; a cancelled run leaves
+    // the queue as it was (empty) and says so.
+    harness.get_by_label("Find text in the project").click();
+    harness.run_steps(1);
+    assert!(harness.query_by_label_contains("images examined").is_some(), "a progress bar with counts");
+    if let Ok(img) = harness.render() {
+        let _ = img.save("target/screens/review-detecting.png");
+    }
+    harness.get_by_label("Cancel").click();
+    step_until(&mut harness, "the cancelled detection", |app| {
+        app.review.message.as_deref().is_some_and(|m| m.starts_with("Detection cancelled"))
+    });
+    assert!(harness.state().review.queue.is_empty(), "a cancelled detection queued nothing");
     harness.get_by_label("Find text in the project").click();
     step_until(&mut harness, "the review queue", |app| !app.review.queue.is_empty());
     step_until(&mut harness, "the first item to load", |app| {

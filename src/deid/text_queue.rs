@@ -2,6 +2,8 @@
 //! for them (detector boxes, faces on photographs, full masks for slide labels, plus the boxes of
 //! a device template learnt from earlier approvals).
 
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
 use rayon::prelude::*;
 
 use crate::dicom::InstanceMeta;
@@ -61,6 +63,8 @@ pub struct ProposalSummary {
     pub failed: Vec<String>,
     /// Why OCR did not run (once for all files), or failed on a file.
     pub ocr_errors: Vec<String>,
+    /// The user stopped the run before every image was examined: nothing was written.
+    pub cancelled: bool,
 }
 
 /// What the pixels of one instance gave: the text detection, and face boxes on photographs.
@@ -86,6 +90,19 @@ pub fn propose_for_project(
     metas: &[InstanceMeta],
     options: ProposeOptions,
 ) -> Result<ProposalSummary, ProjectError> {
+    propose_for_project_with(project, metas, options, &|_, _| {}, &AtomicBool::new(false))
+}
+
+/// As `propose_for_project`, calling `progress(examined, images)` per image. Setting `cancel`
+/// stops the detectors at the next image and writes nothing (`cancelled` in the summary): a
+/// half-filled queue would look like a finished one to the reviewer.
+pub fn propose_for_project_with(
+    project: &mut Project,
+    metas: &[InstanceMeta],
+    options: ProposeOptions,
+    progress: &(dyn Fn(usize, usize) + Sync),
+    cancel: &AtomicBool,
+) -> Result<ProposalSummary, ProjectError> {
     let mask = project.face_mask()?;
     let mut summary = ProposalSummary::default();
     let ocr = options.ocr
@@ -97,8 +114,23 @@ pub fn propose_for_project(
             }
         };
     let images: Vec<&InstanceMeta> = metas.iter().filter(|m| m.image.is_some()).collect();
-    let detections: Vec<(&InstanceMeta, Result<Examined, String>)> =
-        images.par_iter().map(|m| (*m, examine(m, DetectOptions { ocr }, mask))).collect();
+    let done = AtomicUsize::new(0);
+    let detections: Vec<(&InstanceMeta, Result<Examined, String>)> = images
+        .par_iter()
+        .filter_map(|m| {
+            if cancel.load(Ordering::Relaxed) {
+                return None;
+            }
+            let found = examine(m, DetectOptions { ocr }, mask);
+            progress(done.fetch_add(1, Ordering::Relaxed) + 1, images.len());
+            Some((*m, found))
+        })
+        .collect();
+    if detections.len() < images.len() {
+        summary.cancelled = true;
+        summary.examined = detections.len();
+        return Ok(summary);
+    }
     summary.examined = images.len();
     let mut examined = Vec::new();
     for (m, found) in detections {

@@ -299,6 +299,13 @@ pub const TABLE: &[(&str, &str, &str)] = &[
         "先にプロジェクトを開くか作成してください（ファイルメニュー）。",
     ),
     ("review.queued", "queued", "キュー登録"),
+    ("review.images_examined", "images examined", "枚を検査済み"),
+    ("review.cancel_detect", "Cancel", "中止"),
+    (
+        "review.detect_cancelled",
+        "Detection cancelled; the queue was not changed. Images examined",
+        "検出を中止しました（キューは変更されていません）。検査済みの画像",
+    ),
     ("review.phi_matches", "text matching patient data", "患者情報と一致する文字"),
     ("review.item", "Item", "項目"),
     ("review.remaining", "remaining", "件残り"),

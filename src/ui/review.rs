@@ -3,18 +3,21 @@
 //! the cleaned result, and keyboard decisions (Enter approve, Space/→ next, ← previous, F flag).
 //! Every decision is written to the project with its audit event.
 
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::sync::mpsc::{Receiver, sync_channel};
 
 use eframe::egui::{self, Key};
 
 use crate::deid::text::ocr_ready;
-use crate::deid::text_queue::{ProposalSummary, ProposeOptions, propose_for_project};
+use crate::deid::text_queue::{ProposalSummary, ProposeOptions, propose_for_project_with};
 use crate::dicom::scan::read_header;
 use crate::project::text_review::{QueueItem, ReviewBox, ReviewStatus};
 use crate::project::{Project, default_actor};
 
 use super::app::SumiApp;
 use super::i18n::tr;
+use super::jobs::Progress;
 use super::review_boxes::Drag;
 
 #[derive(Default)]
@@ -32,7 +35,13 @@ pub struct Review {
     pub message: Option<String>,
     /// After an approval with boxes: the item whose boxes could become a device template.
     pub template_offer: Option<(String, Vec<ReviewBox>)>,
-    job: Option<Receiver<Result<ProposalSummary, String>>>,
+    job: Option<DetectionJob>,
+}
+
+/// The text detection running on a worker: its progress (images examined / images) and Cancel.
+struct DetectionJob {
+    progress: Arc<Progress>,
+    rx: Receiver<Result<ProposalSummary, String>>,
 }
 
 impl Review {
@@ -82,21 +91,31 @@ pub fn start_detection(app: &mut SumiApp) {
     let metas = scan.instances.clone();
     let (tx, rx) = sync_channel(1);
     let ctx = app.viewer.ctx.clone();
+    let progress = Arc::new(Progress::default());
+    // The detector examines the image instances; show their count before the first one is done.
+    progress.total.store(metas.iter().filter(|m| m.image.is_some()).count(), Ordering::Relaxed);
+    let p = progress.clone();
     std::thread::spawn(move || {
         // OCR when this build has it and tesseract answers; otherwise detection alone.
         let options = ProposeOptions { ocr: ocr_ready().is_ok() };
         tracing::info!(project = %file.display(), instances = metas.len(), "job text detection: started");
+        let report = |done, total| {
+            p.done.store(done, Ordering::Relaxed);
+            p.total.store(total, Ordering::Relaxed);
+            ctx.request_repaint();
+        };
         let r = Project::open(&file)
-            .and_then(|mut p| propose_for_project(&mut p, &metas, options))
+            .and_then(|mut project| propose_for_project_with(&mut project, &metas, options, &report, &p.cancel))
             .map_err(|e| e.to_string());
         match &r {
+            Ok(s) if s.cancelled => tracing::info!(project = %file.display(), "job text detection: cancelled"),
             Ok(_) => tracing::info!(project = %file.display(), "job text detection: finished"),
             Err(e) => tracing::error!(project = %file.display(), "job text detection: {e}"),
         }
         let _ = tx.send(r);
         ctx.request_repaint();
     });
-    app.review.job = Some(rx);
+    app.review.job = Some(DetectionJob { progress, rx });
 }
 
 fn decide(app: &mut SumiApp, status: ReviewStatus) {
@@ -197,11 +216,14 @@ fn import_templates(app: &mut SumiApp) {
 /// The left panel in review mode: actions, progress and the queue.
 pub fn queue_panel(ui: &mut egui::Ui, app: &mut SumiApp) {
     let lang = app.lang;
-    if let Some(rx) = &app.review.job
-        && let Ok(r) = rx.try_recv()
+    if let Some(job) = &app.review.job
+        && let Ok(r) = job.rx.try_recv()
     {
         app.review.job = None;
         match r {
+            Ok(s) if s.cancelled => {
+                app.review.message = Some(format!("{}: {}", tr(lang, "review.detect_cancelled"), s.examined));
+            }
             Ok(s) => {
                 let mut m = format!("{}: {} / {}", tr(lang, "review.queued"), s.queued, s.examined);
                 if s.phi_matches > 0 {
@@ -220,10 +242,17 @@ pub fn queue_panel(ui: &mut egui::Ui, app: &mut SumiApp) {
         if ui.add_enabled(!busy, egui::Button::new(tr(lang, "review.detect"))).clicked() {
             start_detection(app);
         }
-        if busy {
-            ui.spinner();
-        }
     });
+    if let Some(job) = &app.review.job {
+        let (done, total) = (job.progress.done.load(Ordering::Relaxed), job.progress.total.load(Ordering::Relaxed));
+        ui.horizontal(|ui| {
+            let text = format!("{done} / {total} {}", tr(lang, "review.images_examined"));
+            ui.add(egui::ProgressBar::new(job.progress.fraction()).text(text).desired_width(200.0));
+            if ui.button(tr(lang, "review.cancel_detect")).clicked() {
+                job.progress.cancel.store(true, Ordering::Relaxed);
+            }
+        });
+    }
     if let Some(m) = &app.review.message {
         ui.label(egui::RichText::new(m).small());
     }
