@@ -65,6 +65,8 @@ fn first_run_welcome_in_japanese_as_annotator_continue_writes_settings_and_opens
     assert_eq!(saved.language, Language::Ja);
     assert_eq!(saved.role, Role::Annotator);
     assert_eq!(saved.user_name, "山田 花子");
+    assert!(harness.state().annotate.open, "the annotator starts in Annotate mode");
+    assert!(!harness.state().export.open && !harness.state().show_deid, "and nowhere else");
 
     // The folder from the command line opens after the welcome screen.
     let start = Instant::now();
@@ -137,4 +139,34 @@ fn settings_window_applies_the_language_at_once_shows_the_log_file_and_saves() {
     assert!(harness.state().user.draft.is_none(), "Save closes the window");
     let s = UserSettings::load_from(&path).settings().clone();
     assert_eq!((s.language, s.role, s.user_name.as_str()), (Language::Ja, Role::Operator, "before"));
+}
+
+#[test]
+fn the_operator_role_starts_in_the_export_window_and_the_qa_reviewer_in_the_deid_review() {
+    let data = tempfile::tempdir().unwrap();
+    let demo = sumi::demo::ensure_demo_study(data.path()).unwrap();
+    for (role, label) in [(Role::Operator, "Operator"), (Role::QaReviewer, "QA reviewer")] {
+        let config = tempfile::tempdir().unwrap();
+        let path = config.path().join(sumi::user_settings::FILE_NAME);
+        let loaded = UserSettings::load_from(&path);
+        let (p, d) = (path.clone(), demo.clone());
+        let mut harness =
+            Harness::builder().with_size(egui::vec2(1400.0, 860.0)).wgpu_setup(wgpu_setup()).build_eframe(move |cc| {
+                let mut app = SumiApp::new(cc);
+                app.apply_user_settings(loaded, p);
+                app.start(vec![d]);
+                app
+            });
+        harness.run_steps(3);
+        harness.get_by_label(label).click();
+        harness.run_steps(2);
+        assert_eq!(harness.state().user.settings.role, role);
+        harness.get_by_label("Continue").click();
+        harness.run_steps(3);
+        let app = harness.state();
+        assert!(!app.user.welcome);
+        assert_eq!(app.export.open, role == Role::Operator, "{label}: export window");
+        assert_eq!(app.show_deid, role == Role::QaReviewer, "{label}: de-identification review");
+        assert!(!app.annotate.open, "{label}: not Annotate mode");
+    }
 }

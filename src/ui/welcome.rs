@@ -115,15 +115,16 @@ impl SumiApp {
         s.data_dir = Some(PathBuf::from(self.user.data_dir_text.trim())).filter(|d| !d.as_os_str().is_empty());
         self.save_user_settings(s);
         self.user.welcome = false;
-        let role_start = open.is_some();
         let paths = open.or_else(|| self.user.pending_open.take()).unwrap_or_default();
         self.user.pending_open = None;
         self.start(paths);
-        if role_start {
-            match self.user.settings.role {
-                Role::QaReviewer => self.show_deid = true,
-                Role::Annotator => super::annotate::set_open(self, true),
-                Role::Operator => {}
+        // Where the chosen role starts, as the welcome screen explains it.
+        match self.user.settings.role {
+            Role::QaReviewer => self.show_deid = true,
+            Role::Annotator => super::annotate::set_open(self, true),
+            Role::Operator => {
+                self.export.open = true;
+                self.export.refresh(self.project.as_ref());
             }
         }
     }
