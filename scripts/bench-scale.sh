@@ -34,7 +34,7 @@ print(json.dumps({"measure": "import", "build": sys.argv[4], "instances": s["ins
                   "series": s["series"], "seconds": secs, "instances_per_second": round(s["instances"] / secs),
                   "peak_rss_bytes": kib * 1024}))
 PY
-timed "$SUMI" bench tree --project "$DATA/p.sumi"
+timed "$SUMI" bench tree --project "$DATA/p.sumi" --rescan
 python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); r["measure"]="tree"; print(json.dumps(r))' "$DATA/out.json"
 
 for set in series cine; do

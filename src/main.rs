@@ -446,10 +446,15 @@ enum BenchCommand {
         #[arg(long)]
         plane_only: bool,
     },
-    /// Time listing a project's browser tree (patient → study → series with counts) from its index.
+    /// Time listing a project's browser tree (patient → study → series with counts) from its index,
+    /// and opening the project as the GUI does (stored headers, each file checked) against
+    /// re-reading every file's header.
     Tree {
         #[arg(long)]
         project: PathBuf,
+        /// Also time re-reading every indexed file (the older way of opening a project).
+        #[arg(long)]
+        rescan: bool,
     },
     /// Time the defacing proposal (load excluded) on a DICOM series folder or NIfTI file.
     Deface {
@@ -494,7 +499,7 @@ fn main() -> ExitCode {
         }
         Some(Command::Demo { out }) => cli::demo(&out),
         Some(Command::DemoScale { what }) => cli::demo_scale(what),
-        Some(Command::Bench { what: BenchCommand::Tree { project } }) => cli::bench_tree(&project),
+        Some(Command::Bench { what: BenchCommand::Tree { project, rescan } }) => cli::bench_tree(&project, rescan),
         Some(Command::Export { project, out, studies, series, vault, user, labels, jobs, check, json }) => {
             cli::export_cmd(cli::ExportArgs { project, out, studies, series, vault, user, labels, jobs, check, json })
         }

@@ -319,3 +319,43 @@ mod audit_chain {
         assert_eq!((r.rows, r.first_broken), (5, None));
     }
 }
+
+#[test]
+fn opening_a_project_shows_its_stored_headers_rereads_changed_files_and_reports_missing_ones() {
+    use std::sync::atomic::AtomicBool;
+    let s = setup();
+    let mut project = Project::open(&s.db).unwrap();
+    import(&mut project, &s.source, "alice");
+    let mut scanned = scan(&s.source).instances;
+    scanned.sort_by(|a, b| a.path.cmp(&b.path));
+
+    // Unchanged files: exactly what a scan reads, without parsing them again.
+    let never = AtomicBool::new(false);
+    let shown = project.indexed_instances(&|_, _| {}, &never).unwrap().expect("not cancelled");
+    assert_eq!(shown.instances, scanned);
+    assert!(shown.unreadable.is_empty());
+
+    // One file deleted, one rewritten with another series description (its size changes).
+    let (gone, changed) = (scanned[0].path.clone(), scanned[1].path.clone());
+    std::fs::remove_file(&gone).unwrap();
+    let mut obj = dicom_object::OpenFileOptions::new().open_file(&changed).unwrap();
+    obj.put(dicom_core::DataElement::new(
+        dicom_dictionary_std::tags::SERIES_DESCRIPTION,
+        dicom_core::VR::LO,
+        dicom_core::PrimitiveValue::from("RENAMED ON THE SCANNER AFTERWARDS"),
+    ));
+    obj.write_to_file(&changed).unwrap();
+    let seen = std::sync::Mutex::new(Vec::new());
+    let shown = project.indexed_instances(&|d, t| seen.lock().unwrap().push((d, t)), &never).unwrap().unwrap();
+    assert_eq!(shown.instances.len(), scanned.len() - 1);
+    assert_eq!(shown.unreadable.len(), 1);
+    assert_eq!(shown.unreadable[0].path, gone);
+    assert!(shown.unreadable[0].reason.contains(&gone.display().to_string()), "{}", shown.unreadable[0].reason);
+    let now = shown.instances.iter().find(|m| m.path == changed).unwrap();
+    assert_eq!(now.series_description.as_deref(), Some("RENAMED ON THE SCANNER AFTERWARDS"));
+    let total = scanned.len();
+    assert!(seen.into_inner().unwrap().contains(&(total, total)), "progress ends at the total");
+
+    // Cancelled before it starts: nothing.
+    assert!(project.indexed_instances(&|_, _| {}, &AtomicBool::new(true)).unwrap().is_none());
+}

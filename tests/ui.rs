@@ -140,17 +140,23 @@ fn gui_project_indexes_scans_and_reopens_from_the_database() {
     assert_eq!(imported, 202, "every demo instance is indexed");
     drop(harness);
 
-    // A new session opening the project lists the same series, read from the database.
+    // A new session opening the project lists the same series from the headers stored in the
+    // database (the files are only checked, nothing is imported again) and opens the largest.
     let mut harness =
         Harness::builder().with_size(egui::vec2(1000.0, 600.0)).wgpu_setup(wgpu_setup()).build_eframe(|cc| {
             let mut app = SumiApp::new(cc);
             app.open_project(project.clone());
             app
         });
-    step_until(&mut harness, "the project's series", |app| app.last_import.is_some());
+    step_until(&mut harness, "the project's series", |app| app.scan.is_some());
     let app = harness.state();
     assert_eq!(app.tree.iter().flat_map(|p| &p.studies).flat_map(|s| &s.series).count(), 3);
-    assert_eq!(app.last_import.as_ref().unwrap().new_instances, 0, "re-import is idempotent");
+    assert_eq!(app.scan.as_ref().unwrap().instances.len(), 202);
+    assert!(app.last_import.is_none(), "opening a project imports nothing");
+    assert!(app.problems.items.is_empty(), "{:?}", app.problems.items);
+    step_until(&mut harness, "the largest series", |app| {
+        app.viewer.loaded.as_ref().is_some_and(|l| l.volume.is_some())
+    });
     let db = sumi::project::Project::open(&project).unwrap();
     assert_eq!(db.integrity_check().unwrap(), "ok");
     assert_eq!(db.count("instances").unwrap(), 202);

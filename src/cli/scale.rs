@@ -2,6 +2,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::atomic::AtomicBool;
 use std::time::Instant;
 
 use sumi::project::Project;
@@ -56,7 +57,7 @@ pub fn demo_scale(what: DemoScaleCommand) -> CliResult {
 }
 
 /// Times listing the browser tree of a project from its index (one grouped query).
-pub fn bench_tree(project: &Path) -> CliResult {
+pub fn bench_tree(project: &Path, rescan: bool) -> CliResult {
     if !project.is_file() {
         return Err(format!("{}: no such project file", project.display()).into());
     }
@@ -64,6 +65,18 @@ pub fn bench_tree(project: &Path) -> CliResult {
     let start = Instant::now();
     let tree = p.series_tree()?;
     let seconds = start.elapsed().as_secs_f64();
+    // Opening in the GUI: the instances from their stored headers, grouped for the browser.
+    let start = Instant::now();
+    let shown = p.indexed_instances(&|_, _| {}, &AtomicBool::new(false))?.expect("never cancelled");
+    let grouped = sumi::dicom::group_instances(&shown.instances).len();
+    let open_seconds = start.elapsed().as_secs_f64();
+    let rescan_seconds = rescan.then(|| {
+        let paths: Vec<PathBuf> = shown.instances.iter().map(|m| m.path.clone()).collect();
+        let start = Instant::now();
+        let report = sumi::dicom::scan_paths(&paths, &|_, _| {});
+        std::hint::black_box(sumi::dicom::group_instances(&report.instances));
+        start.elapsed().as_secs_f64()
+    });
     let studies: std::collections::HashSet<&str> = tree.iter().map(|s| s.study_uid.as_str()).collect();
     let patients: std::collections::HashSet<(&str, &str)> =
         tree.iter().map(|s| (s.patient_id.as_str(), s.patient_name.as_str())).collect();
@@ -75,6 +88,10 @@ pub fn bench_tree(project: &Path) -> CliResult {
             "series": tree.len(),
             "instances": tree.iter().map(|s| s.instances).sum::<i64>(),
             "seconds": seconds,
+            "open_instances": shown.instances.len(),
+            "open_patients": grouped,
+            "open_seconds": open_seconds,
+            "rescan_seconds": rescan_seconds,
             "peak_rss_bytes": super::peak_rss_bytes(),
         })
     );

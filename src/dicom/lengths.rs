@@ -75,29 +75,14 @@ impl<R: Read + Seek> Walker<R> {
                 if self.u32(e).is_none() {
                     return Step::Unsure;
                 }
-                return if matches!(element, 0xE00D | 0xE0DD) { Step::Ok } else { Step::Unsure };
+                // A delimiter ends the item being walked; in the top-level data set it is stray
+                // (fuzzing: the parser reads on past it, into lengths nobody checked).
+                return if depth > 0 && matches!(element, 0xE00D | 0xE0DD) { Step::Ok } else { Step::Unsure };
             }
             let (vr, len) = if e.explicit {
                 let Some(vr) = self.read::<2>() else { return Step::Unsure };
-                // As the parser does: an unknown VR reads as UN (reserved bytes, 4-byte length).
-                let vr = if vr.iter().all(u8::is_ascii_uppercase) { vr } else { *b"UN" };
-                let long = matches!(
-                    &vr,
-                    b"OB"
-                        | b"OD"
-                        | b"OF"
-                        | b"OL"
-                        | b"OV"
-                        | b"OW"
-                        | b"SQ"
-                        | b"SV"
-                        | b"UC"
-                        | b"UN"
-                        | b"UR"
-                        | b"UT"
-                        | b"UV"
-                );
-                let len = if long {
+                let vr = as_parsed(vr);
+                let len = if has_long_length(vr) {
                     if self.skip(2).is_none() {
                         return Step::Unsure;
                     }
@@ -199,6 +184,16 @@ impl<R: Read + Seek> Walker<R> {
     }
 }
 
+/// The VR as the parser takes it: an unknown one reads as UN.
+fn as_parsed(vr: [u8; 2]) -> [u8; 2] {
+    if vr.iter().all(u8::is_ascii_uppercase) { vr } else { *b"UN" }
+}
+
+/// VRs with two reserved bytes and a 4-byte length in explicit VR encodings.
+fn has_long_length(vr: [u8; 2]) -> bool {
+    matches!(&vr, b"OB" | b"OD" | b"OF" | b"OL" | b"OV" | b"OW" | b"SQ" | b"SV" | b"UC" | b"UN" | b"UR" | b"UT" | b"UV")
+}
+
 /// The transfer syntax named in the file meta group, and where the data set starts.
 fn read_meta<R: Read + Seek>(w: &mut Walker<R>) -> Option<(String, u64)> {
     let le = Enc { explicit: true, big: false };
@@ -212,8 +207,8 @@ fn read_meta<R: Read + Seek>(w: &mut Walker<R>) -> Option<(String, u64)> {
             return Some((ts, here));
         }
         let element = w.u16(le)?;
-        let vr = w.read::<2>()?;
-        let len = if matches!(&vr, b"OB" | b"UN" | b"UT" | b"SQ" | b"OW") {
+        let vr = as_parsed(w.read::<2>()?);
+        let len = if has_long_length(vr) {
             w.skip(2)?;
             u64::from(w.u32(le)?)
         } else {
@@ -274,7 +269,13 @@ fn check_inflated_size<R: Read + Seek>(path: &Path, mut r: R, start: u64) -> Res
                 len.saturating_sub(offset)
             ),
         }),
-        Step::Ok | Step::Unsure => Ok(()),
+        // The parser inflates and reads the whole stream: it cannot stop at a byte of it, so a
+        // structure the walk does not understand (and the lengths behind it) is refused.
+        Step::Unsure => Err(DicomError::Malformed {
+            path: path.into(),
+            reason: format!("deflated data set: the element structure breaks off at inflated byte {}", w.pos),
+        }),
+        Step::Ok => Ok(()),
     }
 }
 
@@ -441,6 +442,37 @@ mod tests {
         ds.extend_from_slice(&[0xFE, 0xFF, 0x00, 0xE0, 4, 0, 0, 0, 1, 2, 3, 4]);
         ds.extend_from_slice(&[0xFE, 0xFF, 0xDD, 0xE0, 0, 0, 0, 0]);
         check(&part10(&ds)).unwrap();
+    }
+
+    fn layout(bytes: &[u8]) -> Result<DataSetLayout, DicomError> {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("f.dcm");
+        std::fs::write(&p, bytes).unwrap();
+        check_declared_lengths(&p, false)
+    }
+
+    #[test]
+    fn a_stray_delimiter_in_the_top_level_data_set_ends_what_is_parsed() {
+        // Fuzzing: behind a top-level item delimiter the walk stopped as if done, and the parser
+        // read on into a 1.5 GB value.
+        let mut ds = element(0x0008, 0x0005, b"CS", b"ISO_IR 100");
+        let stray_at = 132 + 8 + 20 + ds.len() as u64;
+        ds.extend_from_slice(&[0xFE, 0xFF, 0x0D, 0xE0, 0, 0, 0, 0]);
+        ds.extend_from_slice(&[0x5A, 0x5A, 0x5A, 0x5A, b'O', b'B', 0, 0]);
+        ds.extend_from_slice(&0x5A5A_5A5Au32.to_le_bytes());
+        assert_eq!(layout(&part10(&ds)).unwrap(), DataSetLayout::UnderstoodUntil(stray_at + 8));
+    }
+
+    #[test]
+    fn a_meta_element_with_an_unknown_vr_has_a_four_byte_length_as_the_parser_reads_it() {
+        // Fuzzing: (0002,0010) with VR bytes A4 B6 read as UN, its length made of value bytes
+        // (775 MB from a 14 KB file).
+        let mut v = vec![0u8; 128];
+        v.extend_from_slice(b"DICM");
+        v.extend_from_slice(&[0x02, 0x00, 0x10, 0x00, 0xA4, 0xB6, 0x14, 0x00]);
+        v.extend_from_slice(b"1.2.840.10008.1.2.1\0");
+        let err = layout(&v).unwrap_err().to_string();
+        assert!(err.contains("meta group"), "{err}");
     }
 }
 

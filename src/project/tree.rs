@@ -1,10 +1,17 @@
 //! The browser tree from the project index (patient → study → series with counts), read with one
 //! grouped query instead of rescanning the files: what a browser needs to list a large project.
 
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::UNIX_EPOCH;
+
+use rayon::prelude::*;
 use rusqlite::params;
 use serde::Serialize;
 
 use super::{Project, ProjectError};
+use crate::dicom::scan::read_header;
+use crate::dicom::{InstanceMeta, ScanReport, Unreadable};
 
 /// One series row of the tree, with its patient and study.
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -58,4 +65,71 @@ impl Project {
             .map_err(|e| self.err(e))?;
         rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
     }
+}
+
+impl Project {
+    /// The instances the project indexes, from the header summaries stored at import (no file is
+    /// parsed), ordered by path, as a `ScanReport` the browser can show. Each source file is
+    /// checked: one that is gone is reported unreadable, one whose size or time changed since the
+    /// import is read again, so that nothing shown is stale. `progress(checked, total)` is called
+    /// per file; setting `cancel` stops the check (`None`).
+    pub fn indexed_instances(
+        &self,
+        progress: &(dyn Fn(usize, usize) + Sync),
+        cancel: &AtomicBool,
+    ) -> Result<Option<ScanReport>, ProjectError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT path, size, mtime, meta_json FROM instances ORDER BY path")
+            .map_err(|e| self.err(e))?;
+        let rows: Vec<(String, i64, i64, String)> = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+            .map_err(|e| self.err(e))?
+            .collect::<Result<_, _>>()
+            .map_err(|e| self.err(e))?;
+        let total = rows.len();
+        let done = AtomicUsize::new(0);
+        let checked: Vec<Option<Result<InstanceMeta, Unreadable>>> = rows
+            .into_par_iter()
+            .map(|(path, size, mtime, json)| {
+                if cancel.load(Ordering::Relaxed) {
+                    return None;
+                }
+                let r = current_meta(Path::new(&path), size, mtime, &json);
+                let n = done.fetch_add(1, Ordering::Relaxed) + 1;
+                if n % 64 == 0 || n == total {
+                    progress(n, total);
+                }
+                Some(r)
+            })
+            .collect();
+        if cancel.load(Ordering::Relaxed) {
+            return Ok(None);
+        }
+        let mut report = ScanReport { files_seen: total, ..Default::default() };
+        for r in checked.into_iter().flatten() {
+            match r {
+                Ok(m) => report.instances.push(m),
+                Err(u) => report.unreadable.push(u),
+            }
+        }
+        Ok(Some(report))
+    }
+}
+
+/// The stored header summary of the file at `path` when the file is as it was at import (same
+/// size and modification time), else its header read again.
+fn current_meta(path: &Path, size: i64, mtime: i64, json: &str) -> Result<InstanceMeta, Unreadable> {
+    let unreadable = |kind: &str, reason: String| Unreadable { path: PathBuf::from(path), kind: kind.into(), reason };
+    let fs = std::fs::metadata(path).map_err(|e| {
+        unreadable("io", format!("{}: indexed in the project but cannot be read now: {e}", path.display()))
+    })?;
+    let now = fs.modified().ok().and_then(|t| t.duration_since(UNIX_EPOCH).ok()).map_or(0, |d| d.as_secs() as i64);
+    if fs.len() as i64 == size
+        && now == mtime
+        && let Ok(m) = serde_json::from_str::<InstanceMeta>(json)
+    {
+        return Ok(m);
+    }
+    read_header(path).map_err(Unreadable::from)
 }

@@ -130,11 +130,10 @@ impl SumiApp {
                     self.deid.profile_name = name;
                 }
                 self.project = Some(file.clone());
-                match super::jobs::project_paths(&file) {
-                    Ok(paths) if !paths.is_empty() => self.open_paths(paths),
-                    Ok(_) => {}
-                    Err(e) => self.problems.push(e),
-                }
+                self.auto_open = true;
+                self.opened_at = std::time::Instant::now();
+                self.first_painted = None;
+                self.scan_job = Some(super::jobs::start_project_open(file, self.viewer.ctx.clone()));
             }
             Err(e) => self.problems.push(e.to_string()),
         }

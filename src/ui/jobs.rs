@@ -93,12 +93,38 @@ pub fn start_scan(paths: Vec<PathBuf>, project: Option<PathBuf>, ctx: egui::Cont
     ScanJob { progress, rx }
 }
 
-/// The source files a project indexes (read on a worker: large projects have many rows).
-pub fn project_paths(file: &std::path::Path) -> Result<Vec<PathBuf>, String> {
-    let project = Project::open(file).map_err(|e| e.to_string())?;
-    let mut stmt = project.conn.prepare("SELECT path FROM instances ORDER BY path").map_err(|e| e.to_string())?;
-    let rows = stmt.query_map([], |r| r.get::<_, String>(0)).map_err(|e| e.to_string())?;
-    rows.map(|r| r.map(PathBuf::from).map_err(|e| e.to_string())).collect()
+/// Shows what a project indexes from its stored header summaries: each file is only checked
+/// (a changed one is read again, a missing one reported), not parsed again, and nothing is
+/// imported. Same progress, Cancel and result as a scan.
+pub fn start_project_open(file: PathBuf, ctx: egui::Context) -> ScanJob {
+    let progress = Arc::new(Progress::default());
+    let (tx, rx) = sync_channel(1);
+    let p = progress.clone();
+    std::thread::spawn(move || {
+        let started = std::time::Instant::now();
+        let report_progress = |done, total| {
+            p.done.store(done, Ordering::Relaxed);
+            p.total.store(total, Ordering::Relaxed);
+            ctx.request_repaint();
+        };
+        let read = Project::open(&file).and_then(|project| project.indexed_instances(&report_progress, &p.cancel));
+        let (report, import, cancelled) = match read {
+            Ok(Some(report)) => (report, None, false),
+            Ok(None) => (ScanReport::default(), None, true),
+            Err(e) => (ScanReport::default(), Some(Err(e.to_string())), false),
+        };
+        tracing::info!(
+            project = %file.display(),
+            instances = report.instances.len(),
+            unreadable = report.unreadable.len(),
+            seconds = started.elapsed().as_secs_f64(),
+            "job project open: finished"
+        );
+        let tree = crate::dicom::group_instances(&report.instances);
+        let _ = tx.send(ScanResult { report, import, tree, cancelled });
+        ctx.request_repaint();
+    });
+    ScanJob { progress, rx }
 }
 
 /// An owned k-slice on its way to the GPU.
