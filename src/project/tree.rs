@@ -97,7 +97,7 @@ impl Project {
                 }
                 let r = current_meta(Path::new(&path), size, mtime, &json);
                 let n = done.fetch_add(1, Ordering::Relaxed) + 1;
-                if n % 64 == 0 || n == total {
+                if n.is_multiple_of(64) || n == total {
                     progress(n, total);
                 }
                 Some(r)
