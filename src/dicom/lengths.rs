@@ -94,7 +94,7 @@ impl<R: Read + Seek> Walker<R> {
                 (Some(vr), len)
             } else {
                 let Some(len) = self.u32(e) else { return Step::Unsure };
-                (None, len)
+                (Some(implicit_vr(group, element)), len)
             };
             if len == UNDEFINED {
                 // As the parser does: encapsulated Pixel Data holds fragments; any other element of
@@ -109,6 +109,16 @@ impl<R: Read + Seek> Walker<R> {
             let len = u64::from(len);
             if len > self.len - self.pos {
                 return Step::TooLong(group, element, start, len);
+            }
+            if vr.and_then(value_size).is_some_and(|size| len % size != 0) {
+                // The parser reads whole numbers only and leaves the rest unread, so everything
+                // after is read out of step (fuzzing: a 2-byte FL made a 4 GB length of value
+                // bytes). What is understood ends before this element.
+                if self.r.seek(SeekFrom::Start(start)).is_err() {
+                    return Step::Unsure;
+                }
+                self.pos = start;
+                return Step::Unsure;
             }
             if vr == Some(*b"SQ") {
                 match self.items(e, Some(self.pos + len), depth) {
@@ -184,9 +194,32 @@ impl<R: Read + Seek> Walker<R> {
     }
 }
 
-/// The VR as the parser takes it: an unknown one reads as UN.
+/// The VR the parser gives an implicit VR element: from the dictionary (OW for pixel and
+/// overlay data), UN when the tag is unknown.
+fn implicit_vr(group: u16, element: u16) -> [u8; 2] {
+    use dicom_core::dictionary::{DataDictionary, DataDictionaryEntry};
+    if (group, element) == (0x7FE0, 0x0010) || (group >> 8 == 0x60 && element == 0x3000) {
+        return *b"OW";
+    }
+    dicom_dictionary_std::StandardDataDictionary
+        .by_tag(dicom_core::Tag(group, element))
+        .map_or(*b"UN", |entry| entry.vr().relaxed().to_bytes())
+}
+
+/// The size of one number of a binary VR: the parser reads a value as whole numbers.
+fn value_size(vr: [u8; 2]) -> Option<u64> {
+    match &vr {
+        b"US" | b"SS" | b"OW" => Some(2),
+        b"UL" | b"SL" | b"FL" | b"OF" | b"OL" | b"AT" => Some(4),
+        b"FD" | b"OD" | b"SV" | b"UV" | b"OV" => Some(8),
+        _ => None,
+    }
+}
+
+/// The VR as the parser takes it: an unknown one (even two letters, fuzzing found "XI") reads
+/// as UN, with reserved bytes and a 4-byte length.
 fn as_parsed(vr: [u8; 2]) -> [u8; 2] {
-    if vr.iter().all(u8::is_ascii_uppercase) { vr } else { *b"UN" }
+    if dicom_core::VR::from_binary(vr).is_some() { vr } else { *b"UN" }
 }
 
 /// VRs with two reserved bytes and a 4-byte length in explicit VR encodings.
@@ -331,7 +364,7 @@ pub fn check_declared_lengths(path: &Path, header_only: bool) -> Result<DataSetL
         Step::TooLong(0x7FE0, 0x0010, _, _) if header_only => Ok(layout),
         // Past a structure the walk does not understand the parser would meet lengths nobody
         // checked (fuzzing found 4 GB values behind a stray (FFFE,0000)): it reads only up to there.
-        Step::Unsure if part10 && layout == DataSetLayout::AsDeclared => Ok(DataSetLayout::UnderstoodUntil(w.pos)),
+        Step::Unsure if layout == DataSetLayout::AsDeclared => Ok(DataSetLayout::UnderstoodUntil(w.pos)),
         Step::TooLong(g, e, offset, declared) => Err(DicomError::Malformed {
             path: path.into(),
             reason: format!(
@@ -461,6 +494,48 @@ mod tests {
         ds.extend_from_slice(&[0x5A, 0x5A, 0x5A, 0x5A, b'O', b'B', 0, 0]);
         ds.extend_from_slice(&0x5A5A_5A5Au32.to_le_bytes());
         assert_eq!(layout(&part10(&ds)).unwrap(), DataSetLayout::UnderstoodUntil(stray_at + 8));
+    }
+
+    #[test]
+    fn a_binary_value_of_a_length_the_parser_reads_out_of_step_ends_what_is_parsed() {
+        // Fuzzing: Pixel Representation as FL with 2 bytes; the parser read no float, stayed
+        // 2 bytes behind and took value bytes for a 4 GB length.
+        let mut ds = element(0x0028, 0x0010, b"US", &[10, 0]);
+        let bad_at = 132 + 8 + 20 + ds.len() as u64;
+        ds.extend(element(0x0028, 0x0103, b"FL", &[0, 0]));
+        ds.extend_from_slice(&[0xE0, 0x7F, 0x10, 0x00, b'O', b'B', 0, 0, 0, 0, 0xFF, 0xFF]);
+        assert_eq!(layout(&part10(&ds)).unwrap(), DataSetLayout::UnderstoodUntil(bad_at));
+        // Whole numbers pass.
+        let ds = [element(0x0028, 0x0010, b"US", &[10, 0]), element(0x0018, 0x1164, b"DS", b"0.5 ")].concat();
+        assert_eq!(layout(&part10(&ds)).unwrap(), DataSetLayout::AsDeclared);
+    }
+
+    #[test]
+    fn an_unknown_two_letter_vr_has_a_four_byte_length_as_the_parser_reads_it() {
+        // Fuzzing: (0008,010C) with VR "XI": the parser reads it as UN and takes "1.2." for a
+        // 775 MB length.
+        let ds = element(0x0008, 0x010C, b"XI", b"1.2.276.0.7230010.3.0.0.1\0");
+        let err = layout(&part10(&ds)).unwrap_err().to_string();
+        assert!(err.contains("(0008,010C)"), "{err}");
+    }
+
+    #[test]
+    fn implicit_vr_elements_are_checked_with_their_dictionary_vr() {
+        // Rows (0028,0010) is US: 3 bytes put the parser out of step, as in explicit VR.
+        let mut v = vec![0u8; 128];
+        v.extend_from_slice(b"DICM");
+        let ts = b"1.2.840.10008.1.2\0\0";
+        v.extend_from_slice(&[0x02, 0x00, 0x10, 0x00, b'U', b'I']);
+        v.extend_from_slice(&(ts.len() as u16).to_le_bytes());
+        v.extend_from_slice(ts);
+        let implicit = |g: u16, e: u16, value: &[u8]| {
+            [&g.to_le_bytes()[..], &e.to_le_bytes(), &(value.len() as u32).to_le_bytes(), value].concat()
+        };
+        v.extend(implicit(0x0008, 0x0060, b"CT"));
+        let bad_at = v.len() as u64;
+        v.extend(implicit(0x0028, 0x0010, &[1, 2, 3]));
+        v.extend(implicit(0x0028, 0x0011, &[1, 2]));
+        assert_eq!(layout(&v).unwrap(), DataSetLayout::UnderstoodUntil(bad_at));
     }
 
     #[test]

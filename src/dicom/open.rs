@@ -77,7 +77,11 @@ pub fn open_dicom(path: &Path, header_only: bool) -> Result<DicomFile, DicomErro
                     },
                 }
             } else {
-                open_raw_dataset(path)
+                let end = match layout {
+                    super::lengths::DataSetLayout::UnderstoodUntil(end) => end,
+                    _ => u64::MAX,
+                };
+                open_raw_dataset(path, end)
             }
         }
     }
@@ -199,7 +203,9 @@ fn classify(path: &Path, err: ReadError) -> DicomError {
 
 /// A data set written without preamble and meta group: detect explicit vs implicit VR from the
 /// first element header, and accept it only when it starts like a real data set (group 0002–0008).
-fn open_raw_dataset(path: &Path) -> Result<DicomFile, DicomError> {
+/// Reads a data set without a preamble and meta group, up to byte `end` (where the length walk
+/// stopped understanding it).
+fn open_raw_dataset(path: &Path, end: u64) -> Result<DicomFile, DicomError> {
     let mut f = File::open(path).map_err(|source| DicomError::Io { path: path.into(), source })?;
     let mut head = [0u8; 8];
     let n = read_up_to(&mut f, &mut head).map_err(|source| DicomError::Io { path: path.into(), source })?;
@@ -211,9 +217,11 @@ fn open_raw_dataset(path: &Path) -> Result<DicomFile, DicomError> {
     let ts_uid = if explicit { uids::EXPLICIT_VR_LITTLE_ENDIAN } else { uids::IMPLICIT_VR_LITTLE_ENDIAN };
     let ts = TransferSyntaxRegistry.get(ts_uid).expect("little endian transfer syntaxes are always registered");
     let file = File::open(path).map_err(|source| DicomError::Io { path: path.into(), source })?;
-    let obj = InMemDicomObject::read_dataset_with_ts(BufReader::new(file), ts).map_err(|e| DicomError::NotDicom {
-        path: path.into(),
-        reason: format!("no DICM marker, and not a readable raw data set: {}", error_chain(&e)),
+    let obj = InMemDicomObject::read_dataset_with_ts(BufReader::new(file.take(end)), ts).map_err(|e| {
+        DicomError::NotDicom {
+            path: path.into(),
+            reason: format!("no DICM marker, and not a readable raw data set: {}", error_chain(&e)),
+        }
     })?;
     let sop_class = super::attrs::text(&obj, tags::SOP_CLASS_UID).unwrap_or_default();
     let sop_instance = super::attrs::text(&obj, tags::SOP_INSTANCE_UID).unwrap_or_default();
