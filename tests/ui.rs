@@ -286,6 +286,9 @@ fn review_queue_detects_text_and_enter_approves_with_an_audit_event() {
         app.review.message.as_deref().is_some_and(|m| m.starts_with("Detection cancelled"))
     });
     assert!(harness.state().review.queue.is_empty(), "a cancelled detection queued nothing");
+    if let Ok(img) = harness.render() {
+        let _ = img.save("target/screens/review-cancelled.png");
+    }
     harness.get_by_label("Find text in the project").click();
     step_until(&mut harness, "the review queue", |app| !app.review.queue.is_empty());
     step_until(&mut harness, "the first item to load", |app| {
