@@ -3,7 +3,7 @@
 # `cargo install cargo-fuzz`). Usage: scripts/fuzz.sh [TARGET|all] [SECONDS per target] [JOBS]
 # Targets: read_file (open + length guard + parse + decode + volume), deid_dataset (header
 # de-identification of any data set, written back), text_detect (text detection on any pixel
-# buffer), nifti_import. The corpus of each target lives in fuzz/corpus/<target> (committed,
+# buffer), nifti_import, seg_import (a DICOM SEG read onto a small reference series). The corpus of each target lives in fuzz/corpus/<target> (committed,
 # minimised); it is seeded from the sample-data cache the first time. Crashes land in
 # fuzz/artifacts/<target>/; a minimised crasher becomes a file under tests/data/fuzz-regressions/
 # that tests/fuzz_regressions.rs replays. Prints one line per target with the executions done.
@@ -11,7 +11,7 @@
 set -euo pipefail
 
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-TARGETS=(read_file deid_dataset text_detect nifti_import)
+TARGETS=(read_file deid_dataset text_detect nifti_import seg_import)
 WHICH="${1:-all}"
 SECONDS_PER="${2:-600}"
 JOBS="${3:-1}"
@@ -41,6 +41,9 @@ for n in range(8):
     open(os.path.join(d, f"seed{n}"), "wb").write(bytes([w - 1, h - 1]) + bytes(px))
 PY
             ;;
+        seg_import)
+            # SEGs that sumi writes for the target's own reference series (the binary makes them).
+            SUMI_FUZZ_SEED_DIR="$dir" ASAN_OPTIONS=detect_odr_violation=0 "$BIN/seg_import" -runs=1 >/dev/null 2>&1 || true ;;
         nifti_import)
             find "$SAMPLES/mricron-data" "$SAMPLES/pydeface" -name '*.nii*' -size -400k -print0 | head -z -n 20 | \
                 xargs -0 -I{} cp {} "$dir/" || true ;;

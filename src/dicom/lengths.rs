@@ -58,6 +58,16 @@ impl<R: Read + Seek> Walker<R> {
         Some(if e.big { u32::from_be_bytes(b) } else { u32::from_le_bytes(b) })
     }
 
+    /// Not understood from the element or item header at `start` on. The parser reads a prefix
+    /// that ends there, so it never sees that header: it would allocate the length in it before
+    /// finding the prefix too short (fuzzing: 2.3 GB for a stray (FFFE,8B0D) in an item).
+    fn unsure_at(&mut self, start: u64) -> Step {
+        if self.r.seek(SeekFrom::Start(start)).is_ok() {
+            self.pos = start;
+        }
+        Step::Unsure
+    }
+
     /// Walks elements until `end` (a defined length), or until the matching delimiter when `end`
     /// is None.
     fn walk(&mut self, e: Enc, end: Option<u64>, depth: usize) -> Step {
@@ -77,7 +87,7 @@ impl<R: Read + Seek> Walker<R> {
                 }
                 // A delimiter ends the item being walked; in the top-level data set it is stray
                 // (fuzzing: the parser reads on past it, into lengths nobody checked).
-                return if depth > 0 && matches!(element, 0xE00D | 0xE0DD) { Step::Ok } else { Step::Unsure };
+                return if depth > 0 && matches!(element, 0xE00D | 0xE0DD) { Step::Ok } else { self.unsure_at(start) };
             }
             let (vr, len) = if e.explicit {
                 let Some(vr) = self.read::<2>() else { return Step::Unsure };
@@ -113,12 +123,8 @@ impl<R: Read + Seek> Walker<R> {
             if vr.and_then(value_size).is_some_and(|size| len % size != 0) {
                 // The parser reads whole numbers only and leaves the rest unread, so everything
                 // after is read out of step (fuzzing: a 2-byte FL made a 4 GB length of value
-                // bytes). What is understood ends before this element.
-                if self.r.seek(SeekFrom::Start(start)).is_err() {
-                    return Step::Unsure;
-                }
-                self.pos = start;
-                return Step::Unsure;
+                // bytes).
+                return self.unsure_at(start);
             }
             if vr == Some(*b"SQ") {
                 match self.items(e, Some(self.pos + len), depth) {
@@ -161,7 +167,7 @@ impl<R: Read + Seek> Walker<R> {
                         other => return other,
                     }
                 }
-                _ => return Step::Unsure,
+                _ => return self.unsure_at(start),
             }
         }
     }
@@ -188,7 +194,7 @@ impl<R: Read + Seek> Walker<R> {
                         return Step::Unsure;
                     }
                 }
-                _ => return Step::Unsure,
+                _ => return self.unsure_at(start),
             }
         }
     }
@@ -227,37 +233,69 @@ fn has_long_length(vr: [u8; 2]) -> bool {
     matches!(&vr, b"OB" | b"OD" | b"OF" | b"OL" | b"OV" | b"OW" | b"SQ" | b"SV" | b"UC" | b"UN" | b"UR" | b"UT" | b"UV")
 }
 
-/// The transfer syntax named in the file meta group, and where the data set starts.
+/// The transfer syntax named in the file meta group, and where the data set starts, as the
+/// parser finds them: after (0002,0000) it reads elements of any group until their bytes reach
+/// the group length (fuzzing: a meta group cut short by a stray tag put the data set start, and
+/// so the deflated stream, elsewhere than the parser). Without a group length the parser refuses
+/// the meta group; the openers' fallbacks then read group 0002 elements while they last.
 fn read_meta<R: Read + Seek>(w: &mut Walker<R>) -> Option<(String, u64)> {
-    let le = Enc { explicit: true, big: false };
     let mut ts = String::new();
+    let first = w.pos;
+    let (group, element, len, _) = meta_header(w)?;
+    if (group, element, len) == (0x0002, 0x0000, 4) {
+        let group_length = u64::from(w.u32(LE)?);
+        let mut read = 0u64;
+        while read < group_length {
+            let (group, element, len, header) = meta_header(w)?;
+            if len == u64::from(UNDEFINED) || len > w.len - w.pos {
+                return None;
+            }
+            meta_value(w, (group, element), len, &mut ts)?;
+            read += header + len;
+        }
+        return Some((ts, w.pos));
+    }
+    w.r.seek(SeekFrom::Start(first)).ok()?;
+    w.pos = first;
     loop {
         let here = w.pos;
-        let group = w.u16(le)?;
+        let (group, element, len, _) = meta_header(w)?;
         if group != 0x0002 {
             w.r.seek(SeekFrom::Start(here)).ok()?;
             w.pos = here;
             return Some((ts, here));
         }
-        let element = w.u16(le)?;
-        let vr = as_parsed(w.read::<2>()?);
-        let len = if has_long_length(vr) {
-            w.skip(2)?;
-            u64::from(w.u32(le)?)
-        } else {
-            u64::from(w.u16(le)?)
-        };
         if len > w.len - w.pos {
             return None;
         }
-        if element == 0x0010 {
-            let mut v = vec![0u8; len as usize];
-            w.r.read_exact(&mut v).ok()?;
-            w.pos += len;
-            ts = String::from_utf8_lossy(&v).trim_end_matches(['\0', ' ']).to_string();
-        } else {
-            w.skip(len)?;
-        }
+        meta_value(w, (group, element), len, &mut ts)?;
+    }
+}
+
+const LE: Enc = Enc { explicit: true, big: false };
+
+/// An explicit VR little endian element header of the meta group: tag, length, header bytes.
+fn meta_header<R: Read + Seek>(w: &mut Walker<R>) -> Option<(u16, u16, u64, u64)> {
+    let (group, element) = (w.u16(LE)?, w.u16(LE)?);
+    let vr = as_parsed(w.read::<2>()?);
+    if has_long_length(vr) {
+        w.skip(2)?;
+        Some((group, element, u64::from(w.u32(LE)?), 12))
+    } else {
+        Some((group, element, u64::from(w.u16(LE)?), 8))
+    }
+}
+
+/// Skips a meta element's value, keeping the transfer syntax UID.
+fn meta_value<R: Read + Seek>(w: &mut Walker<R>, tag: (u16, u16), len: u64, ts: &mut String) -> Option<()> {
+    if tag == (0x0002, 0x0010) {
+        let mut v = vec![0u8; len as usize];
+        w.r.read_exact(&mut v).ok()?;
+        w.pos += len;
+        *ts = String::from_utf8_lossy(&v).trim_end_matches(['\0', ' ']).to_string();
+        Some(())
+    } else {
+        w.skip(len)
     }
 }
 
@@ -493,7 +531,7 @@ mod tests {
         ds.extend_from_slice(&[0xFE, 0xFF, 0x0D, 0xE0, 0, 0, 0, 0]);
         ds.extend_from_slice(&[0x5A, 0x5A, 0x5A, 0x5A, b'O', b'B', 0, 0]);
         ds.extend_from_slice(&0x5A5A_5A5Au32.to_le_bytes());
-        assert_eq!(layout(&part10(&ds)).unwrap(), DataSetLayout::UnderstoodUntil(stray_at + 8));
+        assert_eq!(layout(&part10(&ds)).unwrap(), DataSetLayout::UnderstoodUntil(stray_at));
     }
 
     #[test]
@@ -508,6 +546,30 @@ mod tests {
         // Whole numbers pass.
         let ds = [element(0x0028, 0x0010, b"US", &[10, 0]), element(0x0018, 0x1164, b"DS", b"0.5 ")].concat();
         assert_eq!(layout(&part10(&ds)).unwrap(), DataSetLayout::AsDeclared);
+    }
+
+    #[test]
+    fn the_meta_group_ends_where_its_group_length_says_as_the_parser_reads_it() {
+        // Fuzzing: a stray (0032,0012) inside a deflated file's meta group. The parser reads on to
+        // the group length and inflates from there; the walk must inflate the same bytes.
+        let mut v = vec![0u8; 128];
+        v.extend_from_slice(b"DICM");
+        let ts = b"1.2.840.10008.1.2.1.99";
+        let mut meta = vec![0x02, 0x00, 0x10, 0x00, b'U', b'I', ts.len() as u8, 0];
+        meta.extend_from_slice(ts);
+        meta.extend_from_slice(&[0x32, 0x00, 0x12, 0x00, b'U', b'I', 2, 0, b'1', 0]);
+        v.extend_from_slice(&[0x02, 0x00, 0x00, 0x00, b'U', b'L', 4, 0]);
+        v.extend_from_slice(&(meta.len() as u32).to_le_bytes());
+        v.extend_from_slice(&meta);
+        // The deflated data set: one element declaring far more than it holds.
+        let mut ds = vec![0x10, 0x00, 0x10, 0x00, b'U', b'T', 0, 0];
+        ds.extend_from_slice(&0x3000_0000u32.to_le_bytes());
+        ds.extend_from_slice(b"DOE^J");
+        let mut z = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::default());
+        std::io::Write::write_all(&mut z, &ds).unwrap();
+        v.extend(z.finish().unwrap());
+        let err = layout(&v).unwrap_err().to_string();
+        assert!(err.contains("deflated data set") && err.contains("(0010,0010)"), "{err}");
     }
 
     #[test]
