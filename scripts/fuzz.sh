@@ -3,11 +3,14 @@
 # `cargo install cargo-fuzz`). Usage: scripts/fuzz.sh [TARGET|all] [SECONDS per target] [JOBS]
 # Targets: read_file (open + length guard + parse + decode + volume), deid_dataset (header
 # de-identification of any data set, written back), text_detect (text detection on any pixel
-# buffer), nifti_import, seg_import (a DICOM SEG read onto a small reference series). The corpus of each target lives in fuzz/corpus/<target> (committed,
-# minimised); it is seeded from the sample-data cache the first time. Crashes land in
-# fuzz/artifacts/<target>/; a minimised crasher becomes a file under tests/data/fuzz-regressions/
-# that tests/fuzz_regressions.rs replays. Prints one line per target with the executions done.
-# SUMI_FUZZ_TOGETHER=1 runs all targets at once; SUMI_FUZZ_NICE sets their niceness (default 10).
+# buffer), nifti_import, seg_import (a DICOM SEG read onto a small reference series).
+# The corpus of each target lives in fuzz/corpus/<target>; an empty one is filled from
+# fuzz/corpus.tar.xz (the minimised corpora of earlier runs, rebuilt by
+# `scripts/fuzz.sh --keep-corpora`) or else seeded from the sample-data cache. Findings land in
+# fuzz/artifacts/<target>/; each becomes a file under tests/data/fuzz-regressions/ that
+# tests/fuzz_regressions.rs replays (docs/FUZZING.md). Prints one line per target with the
+# executions done. SUMI_FUZZ_TOGETHER=1 runs all targets at once; SUMI_FUZZ_NICE sets their
+# niceness (default 10).
 set -euo pipefail
 
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -21,6 +24,11 @@ seed() {
     local t="$1" dir="$REPO/fuzz/corpus/$1"
     mkdir -p "$dir"
     [[ -n "$(ls -A "$dir")" ]] && return
+    # The minimised corpora of earlier runs, kept in the repository.
+    if tar -tJf "$REPO/fuzz/corpus.tar.xz" "corpus/$t/" >/dev/null 2>&1; then
+        tar -xJf "$REPO/fuzz/corpus.tar.xz" -C "$REPO/fuzz" "corpus/$t/"
+        return
+    fi
     case "$t" in
         read_file|deid_dataset)
             # Small real files of many kinds (transfer syntaxes, photometrics, multi-frame, SQ, private).
@@ -70,6 +78,21 @@ run() {
 }
 
 BIN="$REPO/fuzz/target/$(rustc -vV | sed -n 's/^host: //p')/release"
+
+if [[ "$WHICH" == --keep-corpora ]]; then
+    # Minimise each corpus (libFuzzer -merge keeps the inputs that add coverage) into the tarball.
+    (cd "$REPO/fuzz" && cargo +nightly fuzz build -O)
+    keep="$(mktemp -d)"
+    for t in "${TARGETS[@]}"; do
+        mkdir -p "$keep/corpus/$t"
+        ASAN_OPTIONS=detect_odr_violation=0 "$BIN/$t" -merge=1 -rss_limit_mb=2048 -timeout=20 \
+            "$keep/corpus/$t" "$REPO/fuzz/corpus/$t" >/dev/null 2>&1
+        echo "$t: $(ls "$keep/corpus/$t" | wc -l) of $(ls "$REPO/fuzz/corpus/$t" | wc -l) inputs kept"
+    done
+    tar -cJf "$REPO/fuzz/corpus.tar.xz" -C "$keep" corpus
+    rm -rf "$keep"
+    exit 0
+fi
 if [[ "$WHICH" == all ]]; then
     (cd "$REPO/fuzz" && cargo +nightly fuzz build -O)
 else
