@@ -120,10 +120,10 @@ impl<R: Read + Seek> Walker<R> {
             if len > self.len - self.pos {
                 return Step::TooLong(group, element, start, len);
             }
-            if vr.and_then(value_size).is_some_and(|size| len % size != 0) {
+            if vr.and_then(value_size).is_some_and(|size| len % size != 0) && self.pos + len < self.len {
                 // The parser reads whole numbers only and leaves the rest unread, so everything
                 // after is read out of step (fuzzing: a 2-byte FL made a 4 GB length of value
-                // bytes).
+                // bytes). An odd-length last element (8-bit Pixel Data as OW) harms nothing.
                 return self.unsure_at(start);
             }
             if vr == Some(*b"SQ") {
@@ -543,8 +543,10 @@ mod tests {
         ds.extend(element(0x0028, 0x0103, b"FL", &[0, 0]));
         ds.extend_from_slice(&[0xE0, 0x7F, 0x10, 0x00, b'O', b'B', 0, 0, 0, 0, 0xFF, 0xFF]);
         assert_eq!(layout(&part10(&ds)).unwrap(), DataSetLayout::UnderstoodUntil(bad_at));
-        // Whole numbers pass.
+        // Whole numbers pass, and so does a last element of odd length: nothing follows it.
         let ds = [element(0x0028, 0x0010, b"US", &[10, 0]), element(0x0018, 0x1164, b"DS", b"0.5 ")].concat();
+        assert_eq!(layout(&part10(&ds)).unwrap(), DataSetLayout::AsDeclared);
+        let ds = [element(0x0028, 0x0010, b"US", &[10, 0]), element(0x0028, 0x0011, b"US", &[3])].concat();
         assert_eq!(layout(&part10(&ds)).unwrap(), DataSetLayout::AsDeclared);
     }
 
