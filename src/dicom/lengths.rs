@@ -85,9 +85,11 @@ impl<R: Read + Seek> Walker<R> {
                 if self.u32(e).is_none() {
                     return Step::Unsure;
                 }
-                // A delimiter ends the item being walked; in the top-level data set it is stray
-                // (fuzzing: the parser reads on past it, into lengths nobody checked).
-                return if depth > 0 && matches!(element, 0xE00D | 0xE0DD) { Step::Ok } else { self.unsure_at(start) };
+                // An item delimiter ends the item being walked. Anything else here is stray: in
+                // the top-level data set the parser reads on past it, into lengths nobody checked;
+                // among an item's elements it reads a sequence delimiter or item tag as an
+                // element and allocates its length (fuzzing: 4 GB for (FFFE,E0DD) FFFFFF00).
+                return if depth > 0 && element == 0xE00D { Step::Ok } else { self.unsure_at(start) };
             }
             let (vr, len) = if e.explicit {
                 let Some(vr) = self.read::<2>() else { return Step::Unsure };
@@ -600,6 +602,19 @@ mod tests {
         v.extend(implicit(0x0028, 0x0010, &[1, 2, 3]));
         v.extend(implicit(0x0028, 0x0011, &[1, 2]));
         assert_eq!(layout(&v).unwrap(), DataSetLayout::UnderstoodUntil(bad_at));
+    }
+
+    #[test]
+    fn a_sequence_delimiter_among_an_items_elements_is_not_the_end_of_the_item() {
+        // Fuzzing: the parser reads (FFFE,E0DD) there as an element and allocates its length.
+        let inner = element(0x0010, 0x0010, b"PN", b"DOE^J");
+        let mut ds = vec![0x08, 0x00, 0x15, 0x11, b'S', b'Q', 0, 0, 0xFF, 0xFF, 0xFF, 0xFF];
+        ds.extend_from_slice(&[0xFE, 0xFF, 0x00, 0xE0, 0xFF, 0xFF, 0xFF, 0xFF]);
+        ds.extend_from_slice(&inner);
+        let stray_at = 132 + 8 + 20 + ds.len() as u64;
+        ds.extend_from_slice(&[0xFE, 0xFF, 0xDD, 0xE0, 0x00, 0xFF, 0xFF, 0xFF]);
+        ds.extend(element(0x0010, 0x0020, b"LO", b"ID"));
+        assert_eq!(layout(&part10(&ds)).unwrap(), DataSetLayout::UnderstoodUntil(stray_at));
     }
 
     #[test]
