@@ -10,7 +10,7 @@
 # fuzz/artifacts/<target>/; each becomes a file under tests/data/fuzz-regressions/ that
 # tests/fuzz_regressions.rs replays (docs/FUZZING.md). Prints one line per target with the
 # executions done. SUMI_FUZZ_TOGETHER=1 runs all targets at once; SUMI_FUZZ_NICE sets their
-# niceness (default 10).
+# niceness (default 10), SUMI_FUZZ_TIMEOUT the seconds an input may take (default 20).
 set -euo pipefail
 
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -67,7 +67,7 @@ run() {
     local parallel=(); [[ "$JOBS" -gt 1 ]] && parallel=(-jobs="$JOBS" -workers="$JOBS")
     # The binary itself, not `cargo fuzz run`: targets running at once would queue on cargo's lock.
     (cd "$REPO/fuzz" && ASAN_OPTIONS="${ASAN_OPTIONS:-detect_odr_violation=0}" nice -n "${SUMI_FUZZ_NICE:-10}" \
-        "$BIN/$t" -max_total_time="$SECONDS_PER" -rss_limit_mb=2048 -timeout=20 "${parallel[@]}" \
+        "$BIN/$t" -max_total_time="$SECONDS_PER" -rss_limit_mb=2048 -timeout="${SUMI_FUZZ_TIMEOUT:-20}" "${parallel[@]}" \
         -print_final_stats=1 -artifact_prefix="$REPO/fuzz/artifacts/$t/" "$REPO/fuzz/corpus/$t") >"$log" 2>&1 || true
     local logs=("$log"); shopt -s nullglob; logs+=("$REPO"/fuzz/fuzz-*.log); shopt -u nullglob
     local execs; execs="$( (grep -h 'stat::number_of_executed_units' "${logs[@]}" || true) | awk '{s+=$2} END {print s+0}')"

@@ -401,7 +401,8 @@ pub fn check_declared_lengths(path: &Path, header_only: bool) -> Result<DataSetL
         Enc { explicit: head.get(4..6).is_some_and(|v| v.iter().all(u8::is_ascii_uppercase)), big: false }
     };
     match w.walk(enc, None, 0) {
-        Step::TooLong(0x7FE0, 0x0010, _, _) if header_only => Ok(layout),
+        // Only a Part 10 read stops before Pixel Data; a raw data set is read whole (fuzzing).
+        Step::TooLong(0x7FE0, 0x0010, _, _) if header_only && part10 => Ok(layout),
         // Past a structure the walk does not understand the parser would meet lengths nobody
         // checked (fuzzing found 4 GB values behind a stray (FFFE,0000)): it reads only up to there.
         Step::Unsure if layout == DataSetLayout::AsDeclared => Ok(DataSetLayout::UnderstoodUntil(w.pos)),
@@ -627,6 +628,24 @@ mod tests {
         v.extend_from_slice(b"1.2.840.10008.1.2.1\0");
         let err = layout(&v).unwrap_err().to_string();
         assert!(err.contains("meta group"), "{err}");
+    }
+}
+
+#[cfg(test)]
+mod raw_tests {
+    #[test]
+    fn a_raw_data_set_is_read_whole_so_its_pixel_data_lengths_count_even_for_a_header() {
+        // Fuzzing: a data set without a meta group declared a 4 GB fragment; a header read of a
+        // Part 10 file stops before Pixel Data, the raw reader does not.
+        let mut v = vec![0x08, 0x00, 0x60, 0x00, b'C', b'S', 2, 0, b'O', b'T'];
+        v.extend_from_slice(&[0xE0, 0x7F, 0x10, 0x00, b'O', b'B', 0, 0, 0xFF, 0xFF, 0xFF, 0xFF]);
+        v.extend_from_slice(&[0xFE, 0xFF, 0x00, 0xE0, 0, 0, 0, 0]);
+        v.extend_from_slice(&[0xFE, 0xFF, 0x00, 0xE0, 0x00, 0x00, 0x00, 0xFC, 1, 2, 3, 4]);
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("raw.dcm");
+        std::fs::write(&p, v).unwrap();
+        let err = super::check_declared_lengths(&p, true).unwrap_err().to_string();
+        assert!(err.contains("(7FE0,0010)"), "{err}");
     }
 }
 
