@@ -38,3 +38,23 @@ fn every_fuzz_regression_input_is_handled_cleanly_under_a_memory_limit() {
     assert!(peak_mib < 512, "a child peaked at {peak_mib} MiB");
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+/// Inputs that are slow inside a third-party codec (docs/FUZZING.md, "Open, outside sumi"): they
+/// still end in an error naming the file, in bounded memory.
+#[test]
+fn inputs_slow_inside_a_codec_end_in_an_error_naming_the_file() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/fuzz-slow");
+    for f in std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()) {
+        let work = tempfile::tempdir().unwrap();
+        let copy = work.path().join(f.file_name().unwrap());
+        std::fs::copy(&f, &copy).unwrap();
+        let out = Command::new(env!("CARGO_BIN_EXE_sumi"))
+            .args(["bench", "load", work.path().to_str().unwrap(), "--json"])
+            .env("SUMI_LOG", "error")
+            .output()
+            .expect("run sumi");
+        let text = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{}: {text}", f.display());
+        assert!(text.contains(&copy.display().to_string()) && text.contains("JPEG-LS"), "{text}");
+    }
+}
