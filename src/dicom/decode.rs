@@ -351,6 +351,7 @@ pub(crate) fn decode_guarded(
     obj: &dicom_object::DefaultDicomObject,
 ) -> Result<dicom_pixeldata::DecodedPixelData<'_>, String> {
     super::rle_check::check_rle(obj, obj.meta().transfer_syntax())?;
+    super::jpeg_check::check_jpeg(obj, obj.meta().transfer_syntax())?;
     match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| obj.decode_pixel_data())) {
         Ok(r) => r.map_err(|e| error_chain(&e)),
         Err(panic) => {

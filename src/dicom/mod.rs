@@ -8,6 +8,7 @@ mod error;
 pub mod foreign;
 pub mod frames;
 pub mod group;
+mod jpeg_check;
 mod lengths;
 pub mod meta;
 mod open;
