@@ -30,8 +30,8 @@ enum Step {
     Ok,
     /// The structure is not understood here: stop checking.
     Unsure,
-    /// A declared length that does not fit: (tag, offset, length).
-    TooLong(u16, u16, u64, u64),
+    /// A declared length that does not fit: (tag, offset, length, sequence depth).
+    TooLong(u16, u16, u64, u64, usize),
 }
 
 impl<R: Read + Seek> Walker<R> {
@@ -111,8 +111,11 @@ impl<R: Read + Seek> Walker<R> {
             if len == UNDEFINED {
                 // As the parser does: encapsulated Pixel Data holds fragments; any other element of
                 // undefined length is read as a sequence in the same encoding.
-                let step =
-                    if (group, element) == (0x7FE0, 0x0010) { self.fragments(e) } else { self.items(e, None, depth) };
+                let step = if (group, element) == (0x7FE0, 0x0010) {
+                    self.fragments(e, depth)
+                } else {
+                    self.items(e, None, depth)
+                };
                 match step {
                     Step::Ok => continue,
                     other => return other,
@@ -120,7 +123,7 @@ impl<R: Read + Seek> Walker<R> {
             }
             let len = u64::from(len);
             if len > self.len - self.pos {
-                return Step::TooLong(group, element, start, len);
+                return Step::TooLong(group, element, start, len, depth);
             }
             if vr.and_then(value_size).is_some_and(|size| len % size != 0) && self.pos + len < self.len {
                 // The parser reads whole numbers only and leaves the rest unread, so everything
@@ -162,7 +165,7 @@ impl<R: Read + Seek> Walker<R> {
                 (0xFFFE, 0xE000) => {
                     let len = u64::from(len);
                     if len > self.len - self.pos {
-                        return Step::TooLong(group, element, start, len);
+                        return Step::TooLong(group, element, start, len, depth);
                     }
                     match self.walk(e, Some(self.pos + len), depth + 1) {
                         Step::Ok => {}
@@ -175,7 +178,7 @@ impl<R: Read + Seek> Walker<R> {
     }
 
     /// Encapsulated pixel data: the offset table and fragments, each skipped by its length.
-    fn fragments(&mut self, e: Enc) -> Step {
+    fn fragments(&mut self, e: Enc, depth: usize) -> Step {
         loop {
             if self.pos + 8 > self.len {
                 return Step::Unsure;
@@ -190,7 +193,7 @@ impl<R: Read + Seek> Walker<R> {
                     let len = u64::from(len);
                     if len > self.len - self.pos {
                         // Reported as the Pixel Data it belongs to.
-                        return Step::TooLong(0x7FE0, 0x0010, start, len);
+                        return Step::TooLong(0x7FE0, 0x0010, start, len, depth);
                     }
                     if self.skip(len).is_none() {
                         return Step::Unsure;
@@ -335,7 +338,7 @@ fn check_inflated_size<R: Read + Seek>(path: &Path, mut r: R, start: u64) -> Res
     let len = inflated.len() as u64;
     let mut w = Walker { r: std::io::Cursor::new(inflated), pos: 0, len };
     match w.walk(Enc { explicit: true, big: false }, None, 0) {
-        Step::TooLong(g, e, offset, declared) => Err(DicomError::Malformed {
+        Step::TooLong(g, e, offset, declared, _) => Err(DicomError::Malformed {
             path: path.into(),
             reason: format!(
                 "deflated data set: ({g:04X},{e:04X}) at byte {offset} declares {declared} bytes, more than the {} left",
@@ -401,12 +404,13 @@ pub fn check_declared_lengths(path: &Path, header_only: bool) -> Result<DataSetL
         Enc { explicit: head.get(4..6).is_some_and(|v| v.iter().all(u8::is_ascii_uppercase)), big: false }
     };
     match w.walk(enc, None, 0) {
-        // Only a Part 10 read stops before Pixel Data; a raw data set is read whole (fuzzing).
-        Step::TooLong(0x7FE0, 0x0010, _, _) if header_only && part10 => Ok(layout),
+        // A header read stops before the top-level Pixel Data of a Part 10 file; a raw data set is
+        // read whole, and so is the Pixel Data inside an item (an icon image) (fuzzing).
+        Step::TooLong(0x7FE0, 0x0010, _, _, 0) if header_only && part10 => Ok(layout),
         // Past a structure the walk does not understand the parser would meet lengths nobody
         // checked (fuzzing found 4 GB values behind a stray (FFFE,0000)): it reads only up to there.
         Step::Unsure if layout == DataSetLayout::AsDeclared => Ok(DataSetLayout::UnderstoodUntil(w.pos)),
-        Step::TooLong(g, e, offset, declared) => Err(DicomError::Malformed {
+        Step::TooLong(g, e, offset, declared, _) => Err(DicomError::Malformed {
             path: path.into(),
             reason: format!(
                 "({g:04X},{e:04X}) at byte {offset} declares {declared} bytes, more than the {} left in the file",
@@ -646,6 +650,29 @@ mod raw_tests {
         std::fs::write(&p, v).unwrap();
         let err = super::check_declared_lengths(&p, true).unwrap_err().to_string();
         assert!(err.contains("(7FE0,0010)"), "{err}");
+    }
+}
+
+#[cfg(test)]
+mod icon_tests {
+    #[test]
+    fn pixel_data_inside_an_item_counts_even_for_a_header_read() {
+        // Fuzzing: an Icon Image Sequence item's Pixel Data declared 825 MB; the header read stops
+        // before the top-level Pixel Data only, the item's is read.
+        let mut v = vec![0u8; 128];
+        v.extend_from_slice(b"DICM");
+        let ts = b"1.2.840.10008.1.2.1\0";
+        v.extend_from_slice(&[0x02, 0x00, 0x10, 0x00, b'U', b'I']);
+        v.extend_from_slice(&(ts.len() as u16).to_le_bytes());
+        v.extend_from_slice(ts);
+        v.extend_from_slice(&[0x88, 0x00, 0x00, 0x02, b'S', b'Q', 0, 0, 0xFF, 0xFF, 0xFF, 0xFF]);
+        v.extend_from_slice(&[0xFE, 0xFF, 0x00, 0xE0, 0xFF, 0xFF, 0xFF, 0xFF]);
+        v.extend_from_slice(&[0xE0, 0x7F, 0x10, 0x00, b'O', b'B', 0, 0, 0xFF, 0xFF, 0x31, 0x31, 1, 2]);
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("icon.dcm");
+        std::fs::write(&p, v).unwrap();
+        let err = super::check_declared_lengths(&p, true).unwrap_err().to_string();
+        assert!(err.contains("(7FE0,0010)") && err.contains("825360383"), "{err}");
     }
 }
 
