@@ -14,6 +14,20 @@ use sumi::ui::{Lang, SumiApp};
 use sumi::user_settings::{Language, Loaded, Role, UserSettings};
 use ui_support::wgpu_setup;
 
+/// The app as `main` starts it: the settings file as loaded from `path`, then the study at `demo`.
+fn started(loaded: Loaded, path: &std::path::Path, demo: &std::path::Path) -> Harness<'static, SumiApp> {
+    let (p, d) = (path.to_path_buf(), demo.to_path_buf());
+    let mut harness =
+        Harness::builder().with_size(egui::vec2(1400.0, 860.0)).wgpu_setup(wgpu_setup()).build_eframe(move |cc| {
+            let mut app = SumiApp::new(cc);
+            app.apply_user_settings(loaded, p);
+            app.start(vec![d]);
+            app
+        });
+    harness.run_steps(3);
+    harness
+}
+
 #[test]
 fn first_run_welcome_in_japanese_as_annotator_continue_writes_settings_and_opens_the_study() {
     let data = tempfile::tempdir().unwrap();
@@ -23,15 +37,7 @@ fn first_run_welcome_in_japanese_as_annotator_continue_writes_settings_and_opens
     let loaded = UserSettings::load_from(&path);
     assert!(matches!(loaded, Loaded::FirstRun(_)), "no settings file is a first run: {loaded:?}");
 
-    let (p, d) = (path.clone(), demo.clone());
-    let mut harness =
-        Harness::builder().with_size(egui::vec2(1400.0, 860.0)).wgpu_setup(wgpu_setup()).build_eframe(move |cc| {
-            let mut app = SumiApp::new(cc);
-            app.apply_user_settings(loaded, p);
-            app.start(vec![d]);
-            app
-        });
-    harness.run_steps(3);
+    let mut harness = started(loaded, &path, &demo);
     assert!(harness.state().user.welcome, "the welcome screen shows on the first run");
     assert!(harness.state().scan_job.is_none(), "nothing opens before the welcome screen is left");
     harness.get_by_label("Welcome to sumi (墨)");
@@ -148,16 +154,7 @@ fn the_operator_role_starts_in_the_export_window_and_the_qa_reviewer_in_the_deid
     for (role, label) in [(Role::Operator, "Operator"), (Role::QaReviewer, "QA reviewer")] {
         let config = tempfile::tempdir().unwrap();
         let path = config.path().join(sumi::user_settings::FILE_NAME);
-        let loaded = UserSettings::load_from(&path);
-        let (p, d) = (path.clone(), demo.clone());
-        let mut harness =
-            Harness::builder().with_size(egui::vec2(1400.0, 860.0)).wgpu_setup(wgpu_setup()).build_eframe(move |cc| {
-                let mut app = SumiApp::new(cc);
-                app.apply_user_settings(loaded, p);
-                app.start(vec![d]);
-                app
-            });
-        harness.run_steps(3);
+        let mut harness = started(UserSettings::load_from(&path), &path, &demo);
         harness.get_by_label(label).click();
         harness.run_steps(2);
         assert_eq!(harness.state().user.settings.role, role);

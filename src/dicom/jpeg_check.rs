@@ -13,10 +13,6 @@ use dicom_object::InMemDicomObject;
 const JPEG: [&str; 4] =
     ["1.2.840.10008.1.2.4.50", "1.2.840.10008.1.2.4.51", "1.2.840.10008.1.2.4.57", "1.2.840.10008.1.2.4.70"];
 
-fn attr(obj: &InMemDicomObject, tag: dicom_core::Tag) -> Option<usize> {
-    obj.get(tag)?.to_int::<u32>().ok().map(|v| v as usize)
-}
-
 /// A frame header: precision, height, width, components.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct FrameHeader {
@@ -89,17 +85,7 @@ pub(crate) fn check_jpeg(obj: &InMemDicomObject, transfer_syntax: &str) -> Resul
     if !JPEG.contains(&transfer_syntax.trim_end_matches(['\0', ' '])) {
         return Ok(());
     }
-    let (Some(rows), Some(cols), Some(spp), Some(bits)) = (
-        attr(obj, tags::ROWS),
-        attr(obj, tags::COLUMNS),
-        attr(obj, tags::SAMPLES_PER_PIXEL),
-        attr(obj, tags::BITS_ALLOCATED),
-    ) else {
-        return Ok(());
-    };
-    if bits != 8 && bits != 16 {
-        return Ok(());
-    }
+    let Some((rows, cols, spp, bits)) = super::rle_check::frame_attrs(obj) else { return Ok(()) };
     let frame_bytes = rows * cols * spp * (bits / 8);
     let Some(Value::PixelSequence(seq)) = obj.get(tags::PIXEL_DATA).map(|e| e.value()) else { return Ok(()) };
     // The adapter decodes the fragments as one stream; a header may straddle two of them.

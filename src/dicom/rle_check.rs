@@ -15,6 +15,18 @@ fn attr(obj: &InMemDicomObject, tag: dicom_core::Tag) -> Option<usize> {
     obj.get(tag)?.to_int::<u32>().ok().map(|v| v as usize)
 }
 
+/// Rows, Columns, Samples per Pixel and Bits Allocated (8 or 16) as the codec adapters read
+/// them; `None` when one is missing or the bits are other (the codec then returns its own error).
+pub(super) fn frame_attrs(obj: &InMemDicomObject) -> Option<(usize, usize, usize, usize)> {
+    let (rows, cols, spp, bits) = (
+        attr(obj, tags::ROWS)?,
+        attr(obj, tags::COLUMNS)?,
+        attr(obj, tags::SAMPLES_PER_PIXEL)?,
+        attr(obj, tags::BITS_ALLOCATED)?,
+    );
+    matches!(bits, 8 | 16).then_some((rows, cols, spp, bits))
+}
+
 /// Bytes a PackBits segment decodes to, the way the codec's reader counts them: a literal run
 /// copies what is left of the segment, a replicate run needs its byte, -128 is a no-op.
 fn packbits_len(segment: &[u8]) -> Option<usize> {
@@ -45,17 +57,7 @@ pub(crate) fn check_rle(obj: &InMemDicomObject, transfer_syntax: &str) -> Result
     if transfer_syntax.trim_end_matches(['\0', ' ']) != RLE_LOSSLESS {
         return Ok(());
     }
-    let (Some(rows), Some(cols), Some(spp), Some(bits)) = (
-        attr(obj, tags::ROWS),
-        attr(obj, tags::COLUMNS),
-        attr(obj, tags::SAMPLES_PER_PIXEL),
-        attr(obj, tags::BITS_ALLOCATED),
-    ) else {
-        return Ok(());
-    };
-    if bits != 8 && bits != 16 {
-        return Ok(());
-    }
+    let Some((rows, cols, spp, bits)) = frame_attrs(obj) else { return Ok(()) };
     let Some(Value::PixelSequence(seq)) = obj.get(tags::PIXEL_DATA).map(|e| e.value()) else { return Ok(()) };
     let segments_needed = spp * bits / 8;
     let plane = rows * cols;
