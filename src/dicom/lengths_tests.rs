@@ -2,15 +2,31 @@
 
 use super::*;
 
-fn part10(dataset: &[u8]) -> Vec<u8> {
+/// A Part 10 file: preamble, DICM, a meta group naming `ts`, then `dataset`.
+fn part10_ts(ts: &[u8], dataset: &[u8]) -> Vec<u8> {
     let mut v = vec![0u8; 128];
     v.extend_from_slice(b"DICM");
-    let ts = b"1.2.840.10008.1.2.1\0";
     v.extend_from_slice(&[0x02, 0x00, 0x10, 0x00, b'U', b'I']);
     v.extend_from_slice(&(ts.len() as u16).to_le_bytes());
     v.extend_from_slice(ts);
     v.extend_from_slice(dataset);
     v
+}
+
+fn part10(dataset: &[u8]) -> Vec<u8> {
+    part10_ts(b"1.2.840.10008.1.2.1\0", dataset)
+}
+
+/// The walk's verdict on `bytes` written to a file.
+fn walk_file(bytes: &[u8], header_only: bool) -> Result<DataSetLayout, DicomError> {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("f.dcm");
+    std::fs::write(&p, bytes).unwrap();
+    check_declared_lengths(&p, header_only)
+}
+
+fn layout(bytes: &[u8]) -> Result<DataSetLayout, DicomError> {
+    walk_file(bytes, false)
 }
 
 fn element(group: u16, el: u16, vr: &[u8; 2], value: &[u8]) -> Vec<u8> {
@@ -24,10 +40,7 @@ fn element(group: u16, el: u16, vr: &[u8; 2], value: &[u8]) -> Vec<u8> {
 }
 
 fn check(bytes: &[u8]) -> Result<(), DicomError> {
-    let dir = tempfile::tempdir().unwrap();
-    let p = dir.path().join("f.dcm");
-    std::fs::write(&p, bytes).unwrap();
-    check_declared_lengths(&p, false).map(|_| ())
+    layout(bytes).map(|_| ())
 }
 
 #[test]
@@ -65,13 +78,6 @@ fn well_formed_nested_and_encapsulated_data_passes() {
     ds.extend_from_slice(&[0xFE, 0xFF, 0x00, 0xE0, 4, 0, 0, 0, 1, 2, 3, 4]);
     ds.extend_from_slice(&[0xFE, 0xFF, 0xDD, 0xE0, 0, 0, 0, 0]);
     check(&part10(&ds)).unwrap();
-}
-
-fn layout(bytes: &[u8]) -> Result<DataSetLayout, DicomError> {
-    let dir = tempfile::tempdir().unwrap();
-    let p = dir.path().join("f.dcm");
-    std::fs::write(&p, bytes).unwrap();
-    check_declared_lengths(&p, false)
 }
 
 #[test]
@@ -138,12 +144,7 @@ fn an_unknown_two_letter_vr_has_a_four_byte_length_as_the_parser_reads_it() {
 #[test]
 fn implicit_vr_elements_are_checked_with_their_dictionary_vr() {
     // Rows (0028,0010) is US: 3 bytes put the parser out of step, as in explicit VR.
-    let mut v = vec![0u8; 128];
-    v.extend_from_slice(b"DICM");
-    let ts = b"1.2.840.10008.1.2\0\0";
-    v.extend_from_slice(&[0x02, 0x00, 0x10, 0x00, b'U', b'I']);
-    v.extend_from_slice(&(ts.len() as u16).to_le_bytes());
-    v.extend_from_slice(ts);
+    let mut v = part10_ts(b"1.2.840.10008.1.2\0\0", &[]);
     let implicit = |g: u16, e: u16, value: &[u8]| {
         [&g.to_le_bytes()[..], &e.to_le_bytes(), &(value.len() as u32).to_le_bytes(), value].concat()
     };
@@ -179,62 +180,37 @@ fn a_meta_element_with_an_unknown_vr_has_a_four_byte_length_as_the_parser_reads_
     assert!(err.contains("meta group"), "{err}");
 }
 
-mod raw_tests {
-    #[test]
-    fn a_raw_data_set_is_read_whole_so_its_pixel_data_lengths_count_even_for_a_header() {
-        // Fuzzing: a data set without a meta group declared a 4 GB fragment; a header read of a
-        // Part 10 file stops before Pixel Data, the raw reader does not.
-        let mut v = vec![0x08, 0x00, 0x60, 0x00, b'C', b'S', 2, 0, b'O', b'T'];
-        v.extend_from_slice(&[0xE0, 0x7F, 0x10, 0x00, b'O', b'B', 0, 0, 0xFF, 0xFF, 0xFF, 0xFF]);
-        v.extend_from_slice(&[0xFE, 0xFF, 0x00, 0xE0, 0, 0, 0, 0]);
-        v.extend_from_slice(&[0xFE, 0xFF, 0x00, 0xE0, 0x00, 0x00, 0x00, 0xFC, 1, 2, 3, 4]);
-        let dir = tempfile::tempdir().unwrap();
-        let p = dir.path().join("raw.dcm");
-        std::fs::write(&p, v).unwrap();
-        let err = super::super::check_declared_lengths(&p, true).unwrap_err().to_string();
-        assert!(err.contains("(7FE0,0010)"), "{err}");
-    }
+#[test]
+fn a_raw_data_set_is_read_whole_so_its_pixel_data_lengths_count_even_for_a_header() {
+    // Fuzzing: a data set without a meta group declared a 4 GB fragment; a header read of a
+    // Part 10 file stops before Pixel Data, the raw reader does not.
+    let mut v = vec![0x08, 0x00, 0x60, 0x00, b'C', b'S', 2, 0, b'O', b'T'];
+    v.extend_from_slice(&[0xE0, 0x7F, 0x10, 0x00, b'O', b'B', 0, 0, 0xFF, 0xFF, 0xFF, 0xFF]);
+    v.extend_from_slice(&[0xFE, 0xFF, 0x00, 0xE0, 0, 0, 0, 0]);
+    v.extend_from_slice(&[0xFE, 0xFF, 0x00, 0xE0, 0x00, 0x00, 0x00, 0xFC, 1, 2, 3, 4]);
+    let err = walk_file(&v, true).unwrap_err().to_string();
+    assert!(err.contains("(7FE0,0010)"), "{err}");
 }
 
-mod icon_tests {
-    #[test]
-    fn pixel_data_inside_an_item_counts_even_for_a_header_read() {
-        // Fuzzing: an Icon Image Sequence item's Pixel Data declared 825 MB; the header read stops
-        // before the top-level Pixel Data only, the item's is read.
-        let mut v = vec![0u8; 128];
-        v.extend_from_slice(b"DICM");
-        let ts = b"1.2.840.10008.1.2.1\0";
-        v.extend_from_slice(&[0x02, 0x00, 0x10, 0x00, b'U', b'I']);
-        v.extend_from_slice(&(ts.len() as u16).to_le_bytes());
-        v.extend_from_slice(ts);
-        v.extend_from_slice(&[0x88, 0x00, 0x00, 0x02, b'S', b'Q', 0, 0, 0xFF, 0xFF, 0xFF, 0xFF]);
-        v.extend_from_slice(&[0xFE, 0xFF, 0x00, 0xE0, 0xFF, 0xFF, 0xFF, 0xFF]);
-        v.extend_from_slice(&[0xE0, 0x7F, 0x10, 0x00, b'O', b'B', 0, 0, 0xFF, 0xFF, 0x31, 0x31, 1, 2]);
-        let dir = tempfile::tempdir().unwrap();
-        let p = dir.path().join("icon.dcm");
-        std::fs::write(&p, v).unwrap();
-        let err = super::super::check_declared_lengths(&p, true).unwrap_err().to_string();
-        assert!(err.contains("(7FE0,0010)") && err.contains("825360383"), "{err}");
-    }
+#[test]
+fn pixel_data_inside_an_item_counts_even_for_a_header_read() {
+    // Fuzzing: an Icon Image Sequence item's Pixel Data declared 825 MB; the header read stops
+    // before the top-level Pixel Data only, the item's is read.
+    let mut v = part10(&[]);
+    v.extend_from_slice(&[0x88, 0x00, 0x00, 0x02, b'S', b'Q', 0, 0, 0xFF, 0xFF, 0xFF, 0xFF]);
+    v.extend_from_slice(&[0xFE, 0xFF, 0x00, 0xE0, 0xFF, 0xFF, 0xFF, 0xFF]);
+    v.extend_from_slice(&[0xE0, 0x7F, 0x10, 0x00, b'O', b'B', 0, 0, 0xFF, 0xFF, 0x31, 0x31, 1, 2]);
+    let err = walk_file(&v, true).unwrap_err().to_string();
+    assert!(err.contains("(7FE0,0010)") && err.contains("825360383"), "{err}");
 }
 
-mod pixel_tests {
-    #[test]
-    fn truncated_pixel_data_passes_a_header_read_but_not_a_full_read() {
-        let mut v = vec![0u8; 128];
-        v.extend_from_slice(b"DICM");
-        let ts = b"1.2.840.10008.1.2.1\0";
-        v.extend_from_slice(&[0x02, 0x00, 0x10, 0x00, b'U', b'I']);
-        v.extend_from_slice(&(ts.len() as u16).to_le_bytes());
-        v.extend_from_slice(ts);
-        v.extend_from_slice(&[0xE0, 0x7F, 0x10, 0x00, b'O', b'W', 0, 0]);
-        v.extend_from_slice(&8192u32.to_le_bytes());
-        v.extend_from_slice(&[0u8; 100]);
-        let dir = tempfile::tempdir().unwrap();
-        let p = dir.path().join("t.dcm");
-        std::fs::write(&p, v).unwrap();
-        assert!(super::super::check_declared_lengths(&p, true).is_ok());
-        let err = super::super::check_declared_lengths(&p, false).unwrap_err().to_string();
-        assert!(err.contains("(7FE0,0010)") && err.contains("8192 bytes"), "{err}");
-    }
+#[test]
+fn truncated_pixel_data_passes_a_header_read_but_not_a_full_read() {
+    let mut v = part10(&[]);
+    v.extend_from_slice(&[0xE0, 0x7F, 0x10, 0x00, b'O', b'W', 0, 0]);
+    v.extend_from_slice(&8192u32.to_le_bytes());
+    v.extend_from_slice(&[0u8; 100]);
+    assert!(walk_file(&v, true).is_ok());
+    let err = walk_file(&v, false).unwrap_err().to_string();
+    assert!(err.contains("(7FE0,0010)") && err.contains("8192 bytes"), "{err}");
 }

@@ -123,12 +123,17 @@ pub fn scan_paths_chunked<E>(
     Ok(())
 }
 
+/// A file's modification time in whole seconds since the Unix epoch (0 when unknown), as stored
+/// with each instance and compared when a project is opened.
+pub(crate) fn mtime_secs(fs_meta: &std::fs::Metadata) -> i64 {
+    fs_meta.modified().ok().and_then(|t| t.duration_since(UNIX_EPOCH).ok()).map_or(0, |d| d.as_secs() as i64)
+}
+
 /// Reads one file's header into an `InstanceMeta`; a PNG, JPEG or TIFF image becomes a foreign
 /// instance (`foreign::read_foreign_header`).
 pub fn read_header(path: &Path) -> Result<InstanceMeta, DicomError> {
     let fs_meta = std::fs::metadata(path).map_err(|source| DicomError::Io { path: path.into(), source })?;
-    let mtime =
-        fs_meta.modified().ok().and_then(|t| t.duration_since(UNIX_EPOCH).ok()).map_or(0, |d| d.as_secs() as i64);
+    let mtime = mtime_secs(&fs_meta);
     let file = match open_dicom(path, true) {
         Ok(f) => f,
         Err(e) => return recognise(path, e).and_then(|kind| read_foreign_header(path, kind)),

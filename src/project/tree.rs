@@ -3,14 +3,13 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::time::UNIX_EPOCH;
 
 use rayon::prelude::*;
 use rusqlite::params;
 use serde::Serialize;
 
 use super::{Project, ProjectError};
-use crate::dicom::scan::read_header;
+use crate::dicom::scan::{mtime_secs, read_header};
 use crate::dicom::{InstanceMeta, ScanReport, Unreadable};
 
 /// One series row of the tree, with its patient and study.
@@ -124,9 +123,8 @@ fn current_meta(path: &Path, size: i64, mtime: i64, json: &str) -> Result<Instan
     let fs = std::fs::metadata(path).map_err(|e| {
         unreadable("io", format!("{}: indexed in the project but cannot be read now: {e}", path.display()))
     })?;
-    let now = fs.modified().ok().and_then(|t| t.duration_since(UNIX_EPOCH).ok()).map_or(0, |d| d.as_secs() as i64);
     if fs.len() as i64 == size
-        && now == mtime
+        && mtime_secs(&fs) == mtime
         && let Ok(m) = serde_json::from_str::<InstanceMeta>(json)
     {
         return Ok(m);

@@ -139,6 +139,12 @@ impl SumiApp {
         }
     }
 
+    /// Opens the export window with a fresh pre-flight check of the project.
+    pub(super) fn open_export(&mut self) {
+        self.export.open = true;
+        self.export.refresh(self.project.as_ref());
+    }
+
     fn poll_jobs(&mut self, ctx: &egui::Context) {
         if let Some(job) = &self.scan_job
             && let Ok(super::jobs::ScanResult { report, import, tree, cancelled }) = job.rx.try_recv()
@@ -240,8 +246,7 @@ impl SumiApp {
                 }
                 if ui.button(tr(lang, "menu.export")).clicked() {
                     ui.close();
-                    self.export.open = true;
-                    self.export.refresh(self.project.as_ref());
+                    self.open_export();
                 }
                 if ui.button(tr(lang, "menu.spot_check")).clicked() {
                     ui.close();

@@ -21,6 +21,12 @@ pub struct Progress {
 }
 
 impl Progress {
+    /// Records `done` of `total` (from a worker).
+    pub fn set(&self, done: usize, total: usize) {
+        self.done.store(done, Ordering::Relaxed);
+        self.total.store(total, Ordering::Relaxed);
+    }
+
     pub fn fraction(&self) -> f32 {
         let t = self.total.load(Ordering::Relaxed);
         if t == 0 { 0.0 } else { self.done.load(Ordering::Relaxed) as f32 / t as f32 }
@@ -56,8 +62,7 @@ pub fn start_scan(paths: Vec<PathBuf>, project: Option<PathBuf>, ctx: egui::Cont
         // Chunks of files, so that Cancel stops the scan within one chunk's reading.
         let mut report = ScanReport::default();
         let progress = |done, total| {
-            p.done.store(done, Ordering::Relaxed);
-            p.total.store(total, Ordering::Relaxed);
+            p.set(done, total);
             if done % 32 == 0 {
                 ctx.request_repaint();
             }
@@ -103,8 +108,7 @@ pub fn start_project_open(file: PathBuf, ctx: egui::Context) -> ScanJob {
     std::thread::spawn(move || {
         let started = std::time::Instant::now();
         let report_progress = |done, total| {
-            p.done.store(done, Ordering::Relaxed);
-            p.total.store(total, Ordering::Relaxed);
+            p.set(done, total);
             ctx.request_repaint();
         };
         let read = Project::open(&file).and_then(|project| project.indexed_instances(&report_progress, &p.cancel));

@@ -100,8 +100,7 @@ pub fn start_detection(app: &mut SumiApp) {
         let options = ProposeOptions { ocr: ocr_ready().is_ok() };
         tracing::info!(project = %file.display(), instances = metas.len(), "job text detection: started");
         let report = |done, total| {
-            p.done.store(done, Ordering::Relaxed);
-            p.total.store(total, Ordering::Relaxed);
+            p.set(done, total);
             ctx.request_repaint();
         };
         let r = Project::open(&file)

@@ -122,10 +122,7 @@ impl SumiApp {
         match self.user.settings.role {
             Role::QaReviewer => self.show_deid = true,
             Role::Annotator => super::annotate::set_open(self, true),
-            Role::Operator => {
-                self.export.open = true;
-                self.export.refresh(self.project.as_ref());
-            }
+            Role::Operator => self.open_export(),
         }
     }
 

@@ -12,7 +12,6 @@
 //! like a bad DICOM header.
 
 use std::path::Path;
-use std::time::UNIX_EPOCH;
 
 use sha2::{Digest, Sha256};
 
@@ -50,8 +49,7 @@ fn uid_of(digest: &[u8]) -> String {
 pub fn read_foreign_header(path: &Path, kind: ForeignKind) -> Result<InstanceMeta, DicomError> {
     let io = |source| DicomError::Io { path: path.into(), source };
     let fs_meta = std::fs::metadata(path).map_err(io)?;
-    let mtime =
-        fs_meta.modified().ok().and_then(|t| t.duration_since(UNIX_EPOCH).ok()).map_or(0, |d| d.as_secs() as i64);
+    let mtime = crate::dicom::scan::mtime_secs(&fs_meta);
     let bytes = std::fs::read(path).map_err(io)?;
     let pixels = decode_foreign_bytes(path, kind, &bytes)?;
     let folder = path.parent().unwrap_or(Path::new("."));
